@@ -1,0 +1,133 @@
+"""Normalization layers: batch norm (statistics over the batch) and layer norm (over features).
+
+Both standardize then scale and shift, over a set of reduced dimensions R of size M:
+
+    μ = mean_R x,   σ² = mean_R (x − μ)²,   x̂ = (x − μ) / √(σ² + ε),   y = γ x̂ + β
+
+With g = ∂J/∂y and ĝ = γ g (the gradient reaching x̂), the chain rule through μ and σ² gives
+
+    ∂J/∂x = (1/√(σ² + ε)) · (ĝ − mean_R ĝ − x̂ · mean_R (ĝ x̂))
+    ∂J/∂γ = Σ_{not γ's dims} g x̂        ∂J/∂β = Σ_{not β's dims} g
+
+In batch norm's eval mode μ, σ² are the running statistics (constants), so ∂J/∂x = ĝ / √(σ² + ε).
+Float16/bfloat16 are computed in float32.
+"""
+from __future__ import annotations
+
+import torch
+from torch.autograd import Function
+
+from ._precision import upcast
+from ._validation import expect_floating, expect_same_device, expect_tensor, fail
+
+
+def _standardized_grad(g_hat: torch.Tensor, x_hat: torch.Tensor, inv_std: torch.Tensor, dims) -> torch.Tensor:
+    """(1/σ) (ĝ − mean ĝ − x̂ mean(ĝ x̂)) over `dims`: the backward of x̂ = (x − μ)/σ with batch statistics."""
+    return inv_std * (g_hat - g_hat.mean(dims, keepdim=True) - x_hat * (g_hat * x_hat).mean(dims, keepdim=True))
+
+
+def _affine_grads(ctx, g, x_hat, weight, bias, reduce_dims, first: int):
+    """∂J/∂γ = Σ g x̂ and ∂J/∂β = Σ g over reduce_dims, for the inputs at positions first, first+1."""
+    grad_w = grad_b = None
+    if weight is not None and ctx.needs_input_grad[first]:
+        grad_w = (g * x_hat).sum(reduce_dims).reshape(weight.shape).to(weight.dtype)
+    if bias is not None and ctx.needs_input_grad[first + 1]:
+        grad_b = g.sum(reduce_dims).reshape(bias.shape).to(bias.dtype)
+    return grad_w, grad_b
+
+
+class BatchNormFunction(Function):
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, training: bool, momentum: float, eps: float):
+        out, mean, inv_std = torch.ops.aten.native_batch_norm(
+            x, weight, bias, running_mean, running_var, training, momentum, eps)
+        if not training:  # statistics are the running ones, constants of the graph
+            mean, inv_std = running_mean, torch.rsqrt(upcast(running_var) + eps)
+        ctx.save_for_backward(x, weight, bias, mean, inv_std)
+        ctx.training, ctx.eps = training, eps
+        return out
+
+    @staticmethod
+    def backward(ctx, g_out):
+        x, weight, bias, mean, inv_std = ctx.saved_tensors
+        channel = (1, x.shape[1]) + (1,) * (x.dim() - 2)
+        dims = [0] + list(range(2, x.dim()))
+        x32, g = upcast(x), upcast(g_out)
+        if ctx.training and torch.is_grad_enabled():  # double backward: statistics as functions of x
+            var, mean = torch.var_mean(x32, dims, correction=0, keepdim=True)
+            inv_std = torch.rsqrt(var + ctx.eps)
+        else:
+            mean, inv_std = upcast(mean).view(channel), upcast(inv_std).view(channel)
+        x_hat = (x32 - mean) * inv_std
+        g_hat = g if weight is None else g * upcast(weight).view(channel)
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = _standardized_grad(g_hat, x_hat, inv_std, dims) if ctx.training else g_hat * inv_std
+            grad_x = grad_x.to(x.dtype)
+        grad_w, grad_b = _affine_grads(ctx, g, x_hat, weight, bias, dims, 1)
+        return grad_x, grad_w, grad_b, None, None, None, None, None
+
+
+class LayerNormFunction(Function):
+    @staticmethod
+    def forward(ctx, x, normalized_shape, weight, bias, eps: float):
+        out, mean, inv_std = torch.ops.aten.native_layer_norm(x, normalized_shape, weight, bias, eps)
+        ctx.save_for_backward(x, weight, bias, mean, inv_std)
+        ctx.n_norm, ctx.eps = len(normalized_shape), eps
+        return out
+
+    @staticmethod
+    def backward(ctx, g_out):
+        x, weight, bias, mean, inv_std = ctx.saved_tensors
+        norm_dims = list(range(x.dim() - ctx.n_norm, x.dim()))
+        batch_dims = list(range(x.dim() - ctx.n_norm))
+        x32, g = upcast(x), upcast(g_out)
+        if torch.is_grad_enabled():  # double backward: statistics as functions of x
+            var, mean = torch.var_mean(x32, norm_dims, correction=0, keepdim=True)
+            inv_std = torch.rsqrt(var + ctx.eps)
+        x_hat = (x32 - mean) * inv_std
+        g_hat = g if weight is None else g * upcast(weight)
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = _standardized_grad(g_hat, x_hat, inv_std, norm_dims).to(x.dtype)
+        grad_w, grad_b = _affine_grads(ctx, g, x_hat, weight, bias, batch_dims, 2)
+        return grad_x, None, grad_w, grad_b, None
+
+
+def batch_norm(input: torch.Tensor, running_mean: torch.Tensor | None, running_var: torch.Tensor | None,
+               weight: torch.Tensor | None = None, bias: torch.Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> torch.Tensor:
+    """Batch norm of input (N, C, *) per channel C. In training, batch statistics are used and the
+    running ones updated in place (unbiased variance, as torch); in eval, running statistics are used."""
+    op = "batch_norm"
+    expect_tensor(op, "input", input)
+    expect_floating(op, input=input, weight=weight, bias=bias, running_mean=running_mean, running_var=running_var)
+    expect_same_device(op, input=input, weight=weight, bias=bias, running_mean=running_mean, running_var=running_var)
+    if input.dim() < 2:
+        fail(op, "input must be (N, C, *) with a channel dimension", input=input)
+    channels = input.shape[1]
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.numel() != channels:
+            fail(op, f"{name} must have one entry per channel ({channels})", input=input, **{name: t})
+    if not training and (running_mean is None or running_var is None):
+        fail(op, "eval mode needs running_mean and running_var", "Pass them, or training=True")
+    if training and input.numel() // channels <= 1:
+        fail(op, f"expected more than 1 value per channel when training, got input of size {tuple(input.shape)}")
+    return BatchNormFunction.apply(input, weight, bias, running_mean, running_var, training, momentum, eps)
+
+
+def layer_norm(input: torch.Tensor, normalized_shape, weight: torch.Tensor | None = None,
+               bias: torch.Tensor | None = None, eps: float = 1e-5) -> torch.Tensor:
+    """Layer norm over the last len(normalized_shape) dims of input (*, *normalized_shape)."""
+    op = "layer_norm"
+    expect_tensor(op, "input", input)
+    expect_floating(op, input=input, weight=weight, bias=bias)
+    expect_same_device(op, input=input, weight=weight, bias=bias)
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.dim() - len(normalized_shape):]) != normalized_shape or \
+            len(normalized_shape) > input.dim():
+        fail(op, f"input's trailing dims must equal normalized_shape {normalized_shape}", input=input)
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            fail(op, f"{name} must have shape {normalized_shape}", input=input, **{name: t})
+    return LayerNormFunction.apply(input, list(normalized_shape), weight, bias, eps)

@@ -1,0 +1,141 @@
+"""Pointwise nonlinearities: y = f(x) elementwise, so the Jacobian is diagonal and
+the lecture's g_in = g_out · ∂f/∂x becomes an elementwise product g_in = g_out ⊙ f'(x).
+Float16/bfloat16 derivatives are evaluated in float32, as torch's kernels do.
+
+Each backward is written with differentiable tensor ops, so double backward works.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch.autograd import Function
+
+from ._precision import upcast
+from ._validation import expect_floating, fail
+
+
+class TanhFunction(Function):
+    """y = tanh(x);  f'(x) = 1 − tanh²(x) = 1 − y², so g_in = g_out ⊙ (1 − y²)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = torch.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g_out):
+        (y,) = ctx.saved_tensors
+        y = upcast(y)
+        return (upcast(g_out) * (1 - y * y)).to(g_out.dtype)
+
+
+class SigmoidFunction(Function):
+    """y = σ(x) = 1 / (1 + e^{−x});  f'(x) = y (1 − y), so g_in = g_out ⊙ y ⊙ (1 − y)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = torch.sigmoid(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g_out):
+        (y,) = ctx.saved_tensors
+        y = upcast(y)
+        return (upcast(g_out) * y * (1 - y)).to(g_out.dtype)
+
+
+class LeakyReLUFunction(Function):
+    """y = x for x > 0, a·x otherwise (a = 0 is ReLU);  f'(x) = 1 for x > 0, a otherwise.
+
+    The slope is read off the output (y > 0 exactly where x > 0), so the in-place variant,
+    which overwrites x, needs nothing else saved.
+    """
+
+    @staticmethod
+    def forward(ctx, x, negative_slope: float, inplace: bool):
+        if inplace:
+            y = x.clamp_(min=0) if negative_slope == 0 else torch.nn.functional.leaky_relu_(x, negative_slope)
+            ctx.mark_dirty(x)
+        else:
+            y = torch.relu(x) if negative_slope == 0 else torch.nn.functional.leaky_relu(x, negative_slope)
+        ctx.save_for_backward(y)
+        ctx.negative_slope = negative_slope
+        return y
+
+    @staticmethod
+    def backward(ctx, g_out):
+        (y,) = ctx.saved_tensors
+        positive = y > 0
+        if ctx.negative_slope == 0:
+            return g_out * positive, None, None
+        return torch.where(positive, g_out, g_out * ctx.negative_slope), None, None
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_CUBIC = 0.044715
+
+
+class GELUFunction(Function):
+    """Exact:  y = x Φ(x),  f'(x) = Φ(x) + x φ(x)  with Φ, φ the standard normal cdf and pdf.
+
+    Tanh approximation:  y = ½ x (1 + tanh u),  u = √(2/π) (x + 0.044715 x³),
+    f'(x) = ½ (1 + tanh u) + ½ x (1 − tanh² u) √(2/π) (1 + 3·0.044715 x²).
+    """
+
+    @staticmethod
+    def forward(ctx, x, approximate: str):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        return torch.nn.functional.gelu(x, approximate=approximate)
+
+    @staticmethod
+    def backward(ctx, g_out):
+        (x,) = ctx.saved_tensors
+        x = upcast(x)
+        if ctx.approximate == "tanh":
+            t = torch.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
+            slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
+        else:
+            cdf = 0.5 * (1 + torch.erf(x * _INV_SQRT_2))
+            pdf = _INV_SQRT_2PI * torch.exp(-0.5 * x * x)
+            slope = cdf + x * pdf
+        return (upcast(g_out) * slope).to(g_out.dtype), None
+
+
+def tanh(input: torch.Tensor) -> torch.Tensor:
+    """Hyperbolic tangent, elementwise; any shape."""
+    expect_floating("tanh", input=input)
+    return TanhFunction.apply(input)
+
+
+def sigmoid(input: torch.Tensor) -> torch.Tensor:
+    """Logistic sigmoid σ(x) = 1 / (1 + e^{−x}), elementwise; any shape."""
+    expect_floating("sigmoid", input=input)
+    return SigmoidFunction.apply(input)
+
+
+def relu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+    """max(x, 0) elementwise; `inplace=True` overwrites `input` (as torch's does)."""
+    expect_floating("relu", input=input)
+    return LeakyReLUFunction.apply(input, 0.0, inplace)
+
+
+def leaky_relu(input: torch.Tensor, negative_slope: float = 0.01, inplace: bool = False) -> torch.Tensor:
+    """x for x > 0, negative_slope · x otherwise; `inplace=True` overwrites `input`."""
+    expect_floating("leaky_relu", input=input)
+    if negative_slope < 0:
+        fail("leaky_relu", f"negative_slope must be ≥ 0 (the slope is read off the output's sign), got {negative_slope}")
+    return LeakyReLUFunction.apply(input, float(negative_slope), inplace)
+
+
+def gelu(input: torch.Tensor, approximate: str = "none") -> torch.Tensor:
+    """Gaussian error linear unit x Φ(x); `approximate='tanh'` uses the tanh formula."""
+    expect_floating("gelu", input=input)
+    if approximate not in ("none", "tanh"):
+        fail("gelu", f"approximate must be 'none' or 'tanh', not {approximate!r}")
+    return GELUFunction.apply(input, approximate)

@@ -1,0 +1,81 @@
+"""Softmax and log-softmax along one dimension.
+
+    y_i = e^{x_i} / Σ_j e^{x_j}                   ∂y_i/∂x_k = y_i (δ_ik − y_k)
+    g_in = y ⊙ (g_out − Σ_k g_out,k y_k)          (softmax)
+
+    z_i = x_i − log Σ_j e^{x_j}                   ∂z_i/∂x_k = δ_ik − y_k
+    g_in = g_out − e^{z} Σ_k g_out,k               (log-softmax)
+
+The forward subtracts max_j x_j before exponentiating, so logits of ±1e4 stay finite;
+the backward only reads the saved output, which is already bounded.
+Float16/bfloat16 inputs are reduced in float32, as torch's kernels do.
+"""
+from __future__ import annotations
+
+import torch
+from torch.autograd import Function
+
+from ._precision import upcast
+from ._validation import expect_floating, fail
+
+
+class SoftmaxFunction(Function):
+    @staticmethod
+    def forward(ctx, x, dim: int):
+        y = torch.softmax(x, dim)
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, g_out):
+        (y,) = ctx.saved_tensors
+        g, y32 = upcast(g_out), upcast(y)
+        g_in = y32 * (g - (g * y32).sum(ctx.dim, keepdim=True))
+        return g_in.to(g_out.dtype), None
+
+
+class LogSoftmaxFunction(Function):
+    @staticmethod
+    def forward(ctx, x, dim: int):
+        z = torch.log_softmax(x, dim)
+        ctx.save_for_backward(z)
+        ctx.dim = dim
+        return z
+
+    @staticmethod
+    def backward(ctx, g_out):
+        (z,) = ctx.saved_tensors
+        g = upcast(g_out)
+        g_in = g - torch.exp(upcast(z)) * g.sum(ctx.dim, keepdim=True)
+        return g_in.to(g_out.dtype), None
+
+
+def _resolve_dim(op: str, input: torch.Tensor, dim: int | None) -> int:
+    if dim is None:  # torch's legacy implicit choice
+        dim = 0 if input.dim() in (0, 1, 3) else 1
+    ndim = max(input.dim(), 1)
+    if not -ndim <= dim < ndim:
+        fail(op, f"dim={dim} is out of range for a {input.dim()}-D input", input=input)
+    return dim % ndim
+
+
+def _prepare(op: str, input: torch.Tensor, dim: int | None, dtype: torch.dtype | None):
+    expect_floating(op, input=input)
+    if dtype is not None:
+        input = input.to(dtype)
+    return input, _resolve_dim(op, input, dim)
+
+
+def softmax(input: torch.Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: torch.dtype | None = None) -> torch.Tensor:
+    """Softmax along `dim` (probabilities summing to 1); `dtype` casts the input first."""
+    input, dim = _prepare("softmax", input, dim, dtype)
+    return SoftmaxFunction.apply(input, dim)
+
+
+def log_softmax(input: torch.Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype: torch.dtype | None = None) -> torch.Tensor:
+    """log(softmax(x)) along `dim`, computed stably as x − logsumexp(x)."""
+    input, dim = _prepare("log_softmax", input, dim, dtype)
+    return LogSoftmaxFunction.apply(input, dim)
