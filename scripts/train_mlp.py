@@ -12,17 +12,12 @@ import copy
 
 import torch
 
-from diffprog import nn as dnn
 from diffprog.data import two_spirals
 from diffprog.fit import fit_classifier
 from diffprog.io import fresh_dir, versions, write_json
+from diffprog.mlp import mlp
 from diffprog.optim import SGD, Adam
 from diffprog.plots import plot_decision_boundaries, plot_loss_curves
-
-
-def make_mlp(hidden: int) -> torch.nn.Sequential:
-    return torch.nn.Sequential(dnn.Linear(2, hidden), dnn.Tanh(), dnn.Linear(hidden, hidden), dnn.Tanh(),
-                               dnn.Linear(hidden, 2))
 
 
 def main() -> None:
@@ -37,7 +32,7 @@ def main() -> None:
 
     x, y = two_spirals(args.points, seed=args.seed)
     torch.manual_seed(args.seed)
-    initial = make_mlp(args.hidden)
+    initial = mlp([2, args.hidden, args.hidden, 2])
     optimizers = {
         "SGD (η=0.1)": lambda p: SGD(p, lr=0.1),
         "momentum (η=0.1, α=0.9)": lambda p: SGD(p, lr=0.1, momentum=0.9),

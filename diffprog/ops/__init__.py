@@ -3,12 +3,10 @@ same name and signature. Every backward is derived in its module's docstring in 
 notation and written with differentiable tensor ops (so double backward works)."""
 from ._validation import OpInputError
 from .conv import conv2d, conv2d_im2col
-from .dropout import dropout
-from .embedding import embedding
-from .linear import linear
+from .dense import embedding, linear
 from .losses import cross_entropy, euclidean_loss, mse_loss
 from .norm import batch_norm, layer_norm
-from .pointwise import gelu, leaky_relu, relu, sigmoid, tanh
+from .pointwise import dropout, gelu, leaky_relu, relu, sigmoid, tanh
 from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .softmax import log_softmax, softmax
 
