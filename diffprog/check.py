@@ -86,7 +86,7 @@ class Report:
 
     def table(self) -> str:
         """One row per (op, case, dtype, device): worst error and which checks ran."""
-        header = f"{'op':<20} {'case':<22} {'dtype':<9} {'device':<6} {'worst rel err':>13} {'(torch)':>9}  " \
+        header = f"{'op':<20} {'case':<30} {'dtype':<9} {'device':<6} {'worst rel err':>13} {'(torch)':>9}  " \
                  f"{'gradcheck':<9} {'gradgrad':<9} result"
         lines = [header, "-" * len(header)]
         flag = {None: "-", True: "ok", False: "FAIL"}
@@ -96,7 +96,7 @@ class Report:
             verdict = "PASS" if r.passed else "FAIL"
             if r.note:
                 verdict += f" ({r.note})"
-            lines.append(f"{r.op:<20} {r.case:<22} {r.dtype:<9} {r.device:<6} {err}  "
+            lines.append(f"{r.op:<20} {r.case:<30} {r.dtype:<9} {r.device:<6} {err}  "
                          f"{flag[r.gradcheck]:<9} {flag[r.gradgradcheck]:<9} {verdict}")
         total, failed = len(self.results), len(self.failures())
         lines.append(f"{total - failed}/{total} passed")

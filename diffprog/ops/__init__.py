@@ -1,6 +1,7 @@
 """Hand-written autograd ops, each a drop-in twin of the `torch.nn.functional` function of the
 same name and signature. Every backward is derived in its module's docstring in the lecture's
 notation and written with differentiable tensor ops (so double backward works)."""
+from ._fusion import get_fusion, set_fusion
 from ._validation import OpInputError
 from .conv import conv2d, conv2d_im2col
 from .dense import embedding, linear
@@ -17,4 +18,4 @@ OPS = (
     "adaptive_avg_pool2d", "batch_norm", "layer_norm", "dropout", "embedding",
 )
 
-__all__ = [*OPS, "conv2d_im2col", "OpInputError", "OPS"]
+__all__ = [*OPS, "conv2d_im2col", "OpInputError", "OPS", "set_fusion", "get_fusion"]

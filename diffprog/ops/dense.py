@@ -86,7 +86,7 @@ class EmbeddingFunction(Function):
         if sparse:
             return (torch.sparse_coo_tensor(flat.unsqueeze(0), rows, shape, check_invariants=False),
                     None, None, None, None)
-        return rows.new_zeros(shape).index_add(0, flat, rows), None, None, None, None
+        return rows.new_zeros(shape).index_add_(0, flat, rows), None, None, None, None
 
 
 def embedding(input: torch.Tensor, weight: torch.Tensor, padding_idx: int | None = None,

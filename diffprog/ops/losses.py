@@ -10,6 +10,7 @@ import warnings
 import torch
 from torch.autograd import Function
 
+from ._fusion import fusable
 from ._precision import upcast
 from ._validation import (
     expect_floating,
@@ -37,19 +38,7 @@ class SquaredErrorFunction(Function):
 
     @staticmethod
     def forward(ctx, x, y, weight, reduction: str, k: float):
-        diff = x - y
-        per_element = diff * diff
-        if k != 1.0:
-            per_element = per_element * k
-        if weight is not None:
-            per_element = per_element * weight
-        if reduction == "none":
-            loss = per_element
-        elif reduction == "sum":
-            loss = per_element.sum()
-        else:
-            denom = weight.sum() if weight is not None else per_element.numel()
-            loss = per_element.sum() / denom
+        loss = squared_error(x, y, weight, reduction, k)
         ctx.save_for_backward(x, y, weight, loss)
         ctx.reduction, ctx.k = reduction, k
         return loss
@@ -57,25 +46,49 @@ class SquaredErrorFunction(Function):
     @staticmethod
     def backward(ctx, g):
         x, y, weight, loss = ctx.saved_tensors
-        diff = x - y
-        scale = g
-        if ctx.reduction == "mean":
-            scale = g / (weight.sum() if weight is not None else diff.numel())
-        if weight is not None:
-            scale = scale * weight
-        grad_x = grad_y = grad_w = None
-        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
-            g_diff = diff * (2 * ctx.k * scale)
-            if ctx.needs_input_grad[0]:
-                grad_x = g_diff.sum_to_size(x.shape)
-            if ctx.needs_input_grad[1]:
-                grad_y = (-g_diff).sum_to_size(y.shape)
-        if weight is not None and ctx.needs_input_grad[2]:
-            unit = g / weight.sum() if ctx.reduction == "mean" else g
-            grad_w = unit * ctx.k * diff * diff
-            if ctx.reduction == "mean":
-                grad_w = grad_w - unit * loss
-        return grad_x, grad_y, grad_w, None, None
+        grads = squared_error_grads(g, x, y, weight, loss, ctx.reduction, ctx.k, tuple(ctx.needs_input_grad[:3]))
+        return (*grads, None, None)
+
+
+@fusable
+def squared_error(x, y, weight, reduction: str, k: float):
+    """L = s Σ_i k w_i (x_i − y_i)²  (per element for reduction='none')"""
+    diff = x - y
+    per_element = diff * diff
+    if k != 1.0:
+        per_element = per_element * k
+    if weight is not None:
+        per_element = per_element * weight
+    if reduction == "none":
+        return per_element
+    if reduction == "sum":
+        return per_element.sum()
+    denom = weight.sum() if weight is not None else per_element.numel()
+    return per_element.sum() / denom
+
+
+@fusable
+def squared_error_grads(g, x, y, weight, loss, reduction: str, k: float, needs: tuple[bool, bool, bool]):
+    """(∂L/∂x, ∂L/∂y, ∂L/∂w) as in SquaredErrorFunction's docstring; None where not needed."""
+    diff = x - y
+    scale = g
+    if reduction == "mean":
+        scale = g / (weight.sum() if weight is not None else diff.numel())
+    if weight is not None:
+        scale = scale * weight
+    grad_x = grad_y = grad_w = None
+    if needs[0] or needs[1]:
+        g_diff = diff * (2 * k * scale)
+        if needs[0]:
+            grad_x = g_diff.sum_to_size(x.shape)
+        if needs[1]:
+            grad_y = (-g_diff).sum_to_size(y.shape)
+    if weight is not None and needs[2]:
+        unit = g / weight.sum() if reduction == "mean" else g
+        grad_w = unit * k * diff * diff
+        if reduction == "mean":
+            grad_w = grad_w - unit * loss
+    return grad_x, grad_y, grad_w
 
 
 def _squared_error(op: str, input, target, weight, reduction: str, k: float) -> torch.Tensor:
@@ -157,21 +170,28 @@ class IndexCrossEntropyFunction(Function):
             return (None,) * 6
         if torch.is_grad_enabled():  # double backward: rebuild z inside the graph
             z = log_softmax(upcast(x), 1)
-        eps, n_classes = ctx.smoothing, x.shape[1]
-        coef = upcast(g)
-        if ctx.reduction == "mean":
-            coef = coef / denom
-        coef = coef * valid  # (N, d…) or broadcast scalar
-        a = coef * w_y
-        w_total = n_classes if weight is None else upcast(weight).sum()
-        p = torch.exp(z)
-        grad = p * ((1 - eps) * a + (eps / n_classes) * coef * w_total).unsqueeze(1)
-        picked = (-(1 - eps) * a).expand(safe_target.shape).unsqueeze(1)
-        grad = grad.scatter_add(1, safe_target.unsqueeze(1), picked)
-        if eps:
-            w = 1.0 if weight is None else upcast(weight).view(_class_shape(x.dim(), n_classes))
-            grad = grad - (eps / n_classes) * coef.unsqueeze(1) * w
-        return grad.to(x.dtype), None, None, None, None, None
+        grad = index_cross_entropy_grad(g, x, z, safe_target, valid, w_y, weight, denom, ctx.reduction,
+                                        ctx.smoothing)
+        return grad, None, None, None, None, None
+
+
+@fusable
+def index_cross_entropy_grad(g, x, z, safe_target, valid, w_y, weight, denom, reduction: str, eps: float):
+    """∂L/∂x as in IndexCrossEntropyFunction's docstring."""
+    n_classes = x.shape[1]
+    coef = upcast(g)
+    if reduction == "mean":
+        coef = coef / denom
+    coef = coef * valid  # (N, d…) or broadcast scalar
+    a = coef * w_y
+    w_total = n_classes if weight is None else upcast(weight).sum()
+    grad = torch.exp(z) * ((1 - eps) * a + (eps / n_classes) * coef * w_total).unsqueeze(1)
+    picked = (-(1 - eps) * a).expand(safe_target.shape).unsqueeze(1)
+    grad = grad.scatter_add(1, safe_target.unsqueeze(1), picked)
+    if eps:
+        w = 1.0 if weight is None else upcast(weight).view(_class_shape(x.dim(), n_classes))
+        grad = grad - (eps / n_classes) * coef.unsqueeze(1) * w
+    return grad.to(x.dtype)
 
 
 class ProbCrossEntropyFunction(Function):

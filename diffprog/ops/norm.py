@@ -17,6 +17,7 @@ from __future__ import annotations
 import torch
 from torch.autograd import Function
 
+from ._fusion import fusable
 from ._precision import upcast
 from ._validation import expect_floating, expect_same_device, expect_tensor, fail
 
@@ -26,14 +27,25 @@ def _standardized_grad(g_hat: torch.Tensor, x_hat: torch.Tensor, inv_std: torch.
     return inv_std * (g_hat - g_hat.mean(dims, keepdim=True) - x_hat * (g_hat * x_hat).mean(dims, keepdim=True))
 
 
-def _affine_grads(ctx, g, x_hat, weight, bias, reduce_dims, first: int):
-    """∂J/∂γ = Σ g x̂ and ∂J/∂β = Σ g over reduce_dims, for the inputs at positions first, first+1."""
-    grad_w = grad_b = None
-    if weight is not None and ctx.needs_input_grad[first]:
-        grad_w = (g * x_hat).sum(reduce_dims).reshape(weight.shape).to(weight.dtype)
-    if bias is not None and ctx.needs_input_grad[first + 1]:
-        grad_b = g.sum(reduce_dims).reshape(bias.shape).to(bias.dtype)
-    return grad_w, grad_b
+@fusable
+def normalization_grads(g_out, x, weight, mean, inv_std, norm_dims: tuple[int, ...], batch_stats: bool,
+                        param_dims: tuple[int, ...], param_shape: tuple[int, ...],
+                        needs: tuple[bool, bool, bool]):
+    """(∂J/∂x, ∂J/∂γ, ∂J/∂β) for y = γ x̂ + β, x̂ = (x − μ) inv_std, statistics over norm_dims
+    (batch statistics: the full formula; fixed statistics: ĝ · inv_std). γ, β have param_shape and
+    their gradients sum over param_dims. None where not needed."""
+    x32, g = upcast(x), upcast(g_out)
+    x_hat = (x32 - mean) * inv_std
+    g_hat = g if weight is None else g * upcast(weight).view(param_shape)
+    grad_x = grad_w = grad_b = None
+    if needs[0]:
+        grad_x = _standardized_grad(g_hat, x_hat, inv_std, norm_dims) if batch_stats else g_hat * inv_std
+        grad_x = grad_x.to(x.dtype)
+    if weight is not None and needs[1]:
+        grad_w = (g * x_hat).sum(param_dims).reshape(weight.shape).to(weight.dtype)
+    if needs[2]:
+        grad_b = g.sum(param_dims).reshape(weight.shape if weight is not None else -1).to(g_out.dtype)
+    return grad_x, grad_w, grad_b
 
 
 class BatchNormFunction(Function):
@@ -51,21 +63,15 @@ class BatchNormFunction(Function):
     def backward(ctx, g_out):
         x, weight, bias, mean, inv_std = ctx.saved_tensors
         channel = (1, x.shape[1]) + (1,) * (x.dim() - 2)
-        dims = [0] + list(range(2, x.dim()))
-        x32, g = upcast(x), upcast(g_out)
+        dims = (0,) + tuple(range(2, x.dim()))
         if ctx.training and torch.is_grad_enabled():  # double backward: statistics as functions of x
-            var, mean = torch.var_mean(x32, dims, correction=0, keepdim=True)
+            var, mean = torch.var_mean(upcast(x), dims, correction=0, keepdim=True)
             inv_std = torch.rsqrt(var + ctx.eps)
         else:
             mean, inv_std = upcast(mean).view(channel), upcast(inv_std).view(channel)
-        x_hat = (x32 - mean) * inv_std
-        g_hat = g if weight is None else g * upcast(weight).view(channel)
-        grad_x = None
-        if ctx.needs_input_grad[0]:
-            grad_x = _standardized_grad(g_hat, x_hat, inv_std, dims) if ctx.training else g_hat * inv_std
-            grad_x = grad_x.to(x.dtype)
-        grad_w, grad_b = _affine_grads(ctx, g, x_hat, weight, bias, dims, 1)
-        return grad_x, grad_w, grad_b, None, None, None, None, None
+        needs = (ctx.needs_input_grad[0], ctx.needs_input_grad[1], bias is not None and ctx.needs_input_grad[2])
+        grads = normalization_grads(g_out, x, weight, mean, inv_std, dims, ctx.training, dims, channel, needs)
+        return (*grads, None, None, None, None, None)
 
 
 class LayerNormFunction(Function):
@@ -79,18 +85,15 @@ class LayerNormFunction(Function):
     @staticmethod
     def backward(ctx, g_out):
         x, weight, bias, mean, inv_std = ctx.saved_tensors
-        norm_dims = list(range(x.dim() - ctx.n_norm, x.dim()))
-        batch_dims = list(range(x.dim() - ctx.n_norm))
-        x32, g = upcast(x), upcast(g_out)
+        norm_dims = tuple(range(x.dim() - ctx.n_norm, x.dim()))
+        batch_dims = tuple(range(x.dim() - ctx.n_norm))
         if torch.is_grad_enabled():  # double backward: statistics as functions of x
-            var, mean = torch.var_mean(x32, norm_dims, correction=0, keepdim=True)
+            var, mean = torch.var_mean(upcast(x), norm_dims, correction=0, keepdim=True)
             inv_std = torch.rsqrt(var + ctx.eps)
-        x_hat = (x32 - mean) * inv_std
-        g_hat = g if weight is None else g * upcast(weight)
-        grad_x = None
-        if ctx.needs_input_grad[0]:
-            grad_x = _standardized_grad(g_hat, x_hat, inv_std, norm_dims).to(x.dtype)
-        grad_w, grad_b = _affine_grads(ctx, g, x_hat, weight, bias, batch_dims, 2)
+        needs = (ctx.needs_input_grad[0], ctx.needs_input_grad[2], bias is not None and ctx.needs_input_grad[3])
+        param_shape = tuple(x.shape[x.dim() - ctx.n_norm:])
+        grad_x, grad_w, grad_b = normalization_grads(g_out, x, weight, mean, inv_std, norm_dims, True, batch_dims,
+                                                     param_shape, needs)
         return grad_x, None, grad_w, grad_b, None
 
 

@@ -2,7 +2,8 @@
 the lecture's g_in = g_out · ∂f/∂x becomes an elementwise product g_in = g_out ⊙ f'(x).
 Float16/bfloat16 derivatives are evaluated in float32, as torch's kernels do.
 
-Each backward is written with differentiable tensor ops, so double backward works.
+Each backward formula is a plain function of tensors written with differentiable ops, so
+double backward works; a plain backward runs it fused (see _fusion).
 """
 from __future__ import annotations
 
@@ -11,8 +12,51 @@ import math
 import torch
 from torch.autograd import Function
 
+from ._fusion import fusable
 from ._precision import upcast
 from ._validation import expect_floating, fail
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_CUBIC = 0.044715
+
+
+@fusable
+def tanh_grad(g_out, y):
+    """g_in = g_out ⊙ (1 − y²)"""
+    y = upcast(y)
+    return (upcast(g_out) * (1 - y * y)).to(g_out.dtype)
+
+
+@fusable
+def sigmoid_grad(g_out, y):
+    """g_in = g_out ⊙ y ⊙ (1 − y)"""
+    y = upcast(y)
+    return (upcast(g_out) * y * (1 - y)).to(g_out.dtype)
+
+
+@fusable
+def leaky_relu_grad(g_out, y, negative_slope: float):
+    """g_in = g_out where y > 0, a · g_out elsewhere"""
+    if negative_slope == 0:
+        return torch.where(y > 0, g_out, 0)
+    return torch.where(y > 0, g_out, g_out * negative_slope)
+
+
+@fusable
+def gelu_grad(g_out, x, approximate: str):
+    """g_in = g_out ⊙ f'(x), f' as in GELUFunction's docstring"""
+    x = upcast(x)
+    if approximate == "tanh":
+        t = torch.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
+        slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
+    else:
+        cdf = 0.5 * (1 + torch.erf(x * _INV_SQRT_2))
+        pdf = _INV_SQRT_2PI * torch.exp(-0.5 * x * x)
+        slope = cdf + x * pdf
+    return (upcast(g_out) * slope).to(g_out.dtype)
 
 
 class TanhFunction(Function):
@@ -27,8 +71,7 @@ class TanhFunction(Function):
     @staticmethod
     def backward(ctx, g_out):
         (y,) = ctx.saved_tensors
-        y = upcast(y)
-        return (upcast(g_out) * (1 - y * y)).to(g_out.dtype)
+        return tanh_grad(g_out, y)
 
 
 class SigmoidFunction(Function):
@@ -43,8 +86,7 @@ class SigmoidFunction(Function):
     @staticmethod
     def backward(ctx, g_out):
         (y,) = ctx.saved_tensors
-        y = upcast(y)
-        return (upcast(g_out) * y * (1 - y)).to(g_out.dtype)
+        return sigmoid_grad(g_out, y)
 
 
 class LeakyReLUFunction(Function):
@@ -68,16 +110,7 @@ class LeakyReLUFunction(Function):
     @staticmethod
     def backward(ctx, g_out):
         (y,) = ctx.saved_tensors
-        positive = y > 0
-        if ctx.negative_slope == 0:
-            return g_out * positive, None, None
-        return torch.where(positive, g_out, g_out * ctx.negative_slope), None, None
-
-
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-_GELU_CUBIC = 0.044715
+        return leaky_relu_grad(g_out, y, ctx.negative_slope), None, None
 
 
 class GELUFunction(Function):
@@ -96,15 +129,7 @@ class GELUFunction(Function):
     @staticmethod
     def backward(ctx, g_out):
         (x,) = ctx.saved_tensors
-        x = upcast(x)
-        if ctx.approximate == "tanh":
-            t = torch.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
-            slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
-        else:
-            cdf = 0.5 * (1 + torch.erf(x * _INV_SQRT_2))
-            pdf = _INV_SQRT_2PI * torch.exp(-0.5 * x * x)
-            slope = cdf + x * pdf
-        return (upcast(g_out) * slope).to(g_out.dtype), None
+        return gelu_grad(g_out, x, ctx.approximate), None
 
 
 def tanh(input: torch.Tensor) -> torch.Tensor:

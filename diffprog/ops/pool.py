@@ -30,7 +30,7 @@ class MaxPool2dFunction(Function):
         (indices,) = ctx.saved_tensors
         n, c, h, w = ctx.input_shape
         g_in = g_out.new_zeros(n, c, h * w)
-        g_in = g_in.scatter_add(2, indices.flatten(2), g_out.flatten(2))
+        g_in.scatter_add_(2, indices.flatten(2), g_out.flatten(2))
         return g_in.view(n, c, h, w), None, None, None, None, None
 
 

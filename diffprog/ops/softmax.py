@@ -15,8 +15,23 @@ from __future__ import annotations
 import torch
 from torch.autograd import Function
 
+from ._fusion import fusable
 from ._precision import upcast
 from ._validation import expect_floating, fail
+
+
+@fusable
+def softmax_grad(g_out, y, dim: int):
+    """g_in = y ⊙ (g_out − Σ_k g_out,k y_k)"""
+    g, y32 = upcast(g_out), upcast(y)
+    return (y32 * (g - (g * y32).sum(dim, keepdim=True))).to(g_out.dtype)
+
+
+@fusable
+def log_softmax_grad(g_out, z, dim: int):
+    """g_in = g_out − e^z Σ_k g_out,k"""
+    g = upcast(g_out)
+    return (g - torch.exp(upcast(z)) * g.sum(dim, keepdim=True)).to(g_out.dtype)
 
 
 class SoftmaxFunction(Function):
@@ -30,9 +45,7 @@ class SoftmaxFunction(Function):
     @staticmethod
     def backward(ctx, g_out):
         (y,) = ctx.saved_tensors
-        g, y32 = upcast(g_out), upcast(y)
-        g_in = y32 * (g - (g * y32).sum(ctx.dim, keepdim=True))
-        return g_in.to(g_out.dtype), None
+        return softmax_grad(g_out, y, ctx.dim), None
 
 
 class LogSoftmaxFunction(Function):
@@ -46,9 +59,7 @@ class LogSoftmaxFunction(Function):
     @staticmethod
     def backward(ctx, g_out):
         (z,) = ctx.saved_tensors
-        g = upcast(g_out)
-        g_in = g - torch.exp(upcast(z)) * g.sum(ctx.dim, keepdim=True)
-        return g_in.to(g_out.dtype), None
+        return log_softmax_grad(g_out, z, ctx.dim), None
 
 
 def _resolve_dim(op: str, input: torch.Tensor, dim: int | None) -> int:
