@@ -57,3 +57,64 @@ def versions() -> dict[str, str]:
     from . import __version__
 
     return {"diffprog": __version__, "torch": torch.__version__, "python": platform.python_version()}
+
+
+def to_pil(image: torch.Tensor):
+    """(3, H, W) in [0, 1] → PIL RGB image."""
+    from PIL import Image
+
+    array = (image.detach().clamp(0, 1) * 255).round().byte().permute(1, 2, 0).cpu().numpy()
+    return Image.fromarray(array, "RGB")
+
+
+def save_png(image: torch.Tensor, path: str | os.PathLike, scale: int = 1) -> Path:
+    """Write (3, H, W) in [0, 1] as PNG, enlarged `scale`× with nearest neighbours, atomically."""
+    from PIL import Image
+
+    pil = to_pil(image)
+    if scale > 1:
+        pil = pil.resize((pil.width * scale, pil.height * scale), Image.NEAREST)
+    with atomic_path(path) as tmp:
+        pil.save(tmp, format="PNG")
+    return Path(path)
+
+
+def contact_sheet(images: torch.Tensor, labels: list[str], columns: int = 8, scale: int = 2, title: str = ""):
+    """A labelled grid (PIL image) of images (B, 3, H, W) in [0, 1], each with its label below it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default()
+    b, _, h, w = images.shape
+    cell_w, cell_h, label_h, pad = w * scale, h * scale, 14, 4
+    columns = max(1, min(columns, b))
+    rows = (b + columns - 1) // columns
+    top = 18 if title else 0
+    sheet = Image.new("RGB", (columns * (cell_w + pad) + pad, top + rows * (cell_h + label_h + pad) + pad), "white")
+    draw = ImageDraw.Draw(sheet)
+    if title:
+        draw.text((pad, 3), title, fill="black", font=font)
+    for i in range(b):
+        r, c = divmod(i, columns)
+        x0, y0 = pad + c * (cell_w + pad), top + pad + r * (cell_h + label_h + pad)
+        sheet.paste(to_pil(images[i]).resize((cell_w, cell_h), Image.NEAREST), (x0, y0))
+        text = labels[i]
+        while draw.textlength(text, font=font) > cell_w and len(text) > 3:
+            text = text[:-2] + "…"
+        draw.text((x0, y0 + cell_h + 1), text, fill="black", font=font)
+    return sheet
+
+
+def save_image(pil_image, path: str | os.PathLike) -> Path:
+    """Write a PIL image atomically; the format follows the extension."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        pil_image.save(tmp, format={".jpg": "JPEG", ".jpeg": "JPEG"}.get(path.suffix.lower(), "PNG"))
+    return path
+
+
+def save_gif(frames: list, path: str | os.PathLike, seconds_per_frame: float = 0.12) -> Path:
+    """Write PIL frames as a looping animated GIF, atomically."""
+    with atomic_path(path) as tmp:
+        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:],
+                       duration=int(seconds_per_frame * 1000), loop=0)
+    return Path(path)

@@ -20,12 +20,13 @@ def _save(fig, path: str | os.PathLike) -> None:
 
 
 def plot_loss_curves(curves: Mapping[str, Sequence[float]], path: str | os.PathLike, title: str = "Training loss",
-                     ylabel: str = "loss") -> None:
-    """One line per run (log-scale y), labelled by the mapping's keys."""
+                     ylabel: str = "loss", log: bool = True) -> None:
+    """One line per run (log-scale y unless log=False), labelled by the mapping's keys."""
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, values in curves.items():
         ax.plot(range(1, len(values) + 1), values, label=name)
-    ax.set_yscale("log")
+    if log:
+        ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel(ylabel)
     ax.set_title(title)

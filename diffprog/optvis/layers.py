@@ -119,14 +119,10 @@ def forward_to(model: nn.Module, images: torch.Tensor, layers: Iterable[str],
     """Activations {layer: tensor} of `layers` for `images`, running the model no further than needed."""
     layers = list(layers)
     with capture(model, layers, calls) as store:
-        seen_calls = {}
         try:
             output = model(images)
-            seen_calls = store
             if OUTPUT in layers:
                 store[OUTPUT] = output
         except _StopForward:
             pass
-        result = dict(store)
-        del seen_calls
-    return result
+        return dict(store)

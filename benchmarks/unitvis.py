@@ -1,0 +1,161 @@
+"""Unit-visualization throughput and peak memory: diffprog against torch-lucent and a plain PyTorch
+loop, at equal settings, in the same run.
+
+    python benchmarks/unitvis.py                 # CPU: batch 1 and 8, resnet18 layer3, 224 px, 64 steps
+    python benchmarks/unitvis.py --device cuda   # GPU
+    python benchmarks/unitvis.py --default-run   # time `python scripts/visualize_unit.py` (target < 60 s)
+
+Every tool optimizes a Fourier-parameterized, colour-decorrelated image with Adam, random jitter,
+the network (torchvision resnet18, random init) seeing 224 px, objective the mean of one layer3
+channel. Lucent silently upsamples smaller images to 224, so 224 is the fair size. Each
+measurement runs in its own process so peak memory (max RSS on CPU, max allocated on CUDA) is its own.
+Needs `pip install torch-lucent` (the `bench` extra); Lucent's rows are skipped without it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _peak_memory_mb(device: str) -> float:
+    import resource
+
+    import torch
+
+    if device == "cuda":
+        return torch.cuda.max_memory_allocated() / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _model(device: str):
+    import torch
+    import torchvision
+
+    torch.manual_seed(0)
+    return torchvision.models.resnet18().eval().to(device)
+
+
+def run_diffprog(batch: int, steps: int, device: str) -> float:
+    from diffprog.optvis import objectives, render
+
+    model = _model(device)
+    start = time.perf_counter()
+    render(model, objectives.channel("layer3", [5] * batch), seeds=list(range(batch)), size=224, input_size=224,
+           mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), steps=steps, lr=0.05, device=device,
+           progress=False)
+    return time.perf_counter() - start
+
+
+def run_lucent(batch: int, steps: int, device: str) -> float:
+    import types
+
+    for name in ("IPython", "IPython.display"):  # lucent imports them only to show images inline
+        sys.modules.setdefault(name, types.ModuleType(name))
+    sys.modules["IPython.display"].display = lambda *a, **k: None
+    sys.modules["IPython.display"].Image = object
+    from lucent.optvis import objectives, param, render
+
+    model = _model(device)
+    objective = sum(objectives.channel("layer3", 5, batch=i) for i in range(batch))
+    start = time.perf_counter()
+    render.render_vis(model, objective, param_f=lambda: param.image(224, batch=batch), thresholds=(steps,),
+                      show_image=False, progress=False)
+    return time.perf_counter() - start
+
+
+def run_plain(batch: int, steps: int, device: str) -> float:
+    """The loop a user would write: Fourier image, decorrelation, jitter, full forward, Adam."""
+    import torch
+
+    from diffprog.optvis.param import FourierImage
+
+    model = _model(device)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    acts = {}
+    model.layer3.register_forward_hook(lambda m, i, o: acts.__setitem__("x", o))
+    image = FourierImage((224, 224), list(range(batch))).to(device)
+    opt = torch.optim.Adam(image.parameters(), lr=0.05)
+    mean = torch.tensor((0.485, 0.456, 0.406), device=device).view(1, 3, 1, 1)
+    std = torch.tensor((0.229, 0.224, 0.225), device=device).view(1, 3, 1, 1)
+    start = time.perf_counter()
+    for _ in range(steps):
+        x = image()
+        dx, dy = torch.randint(-8, 9, (2,)).tolist()
+        x = torch.roll(torch.nn.functional.pad(x, (12,) * 4, value=0.5), (dx, dy), (2, 3))
+        model((x - mean) / std)
+        loss = -acts["x"][:, 5].mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+TOOLS = {"diffprog": run_diffprog, "lucent": run_lucent, "plain PyTorch": run_plain}
+
+
+def _child(tool: str, batch: int, steps: int, device: str) -> None:
+    import torch
+
+    torch.manual_seed(0)
+    seconds = TOOLS[tool](batch, steps, device)
+    print(json.dumps({"seconds": seconds, "peak_mb": _peak_memory_mb(device)}))
+
+
+def measure(tool: str, batch: int, steps: int, device: str) -> dict | None:
+    done = subprocess.run([sys.executable, __file__, "--child", tool, str(batch), str(steps), device],
+                          capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["?"])[-1]
+        print(f"  {tool}: skipped ({reason[:100]})", file=sys.stderr)
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        _child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--steps", type=int, default=64)
+    parser.add_argument("--batches", type=int, nargs="*", default=[1, 8])
+    parser.add_argument("--default-run", action="store_true", help="time the no-argument visualize_unit.py run")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.default_run:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "scripts/visualize_unit.py", "--out", "/tmp/diffprog-bench-default"],
+                       cwd=ROOT, check=True, capture_output=True)
+        print(f"default run (every class of the embedded model): {time.perf_counter() - start:.1f} s (target < 60 s)")
+        return
+    rows = []
+    for batch in args.batches:
+        results = {tool: measure(tool, batch, args.steps, args.device) for tool in TOOLS}
+        lucent = results.get("lucent")
+        for tool, r in results.items():
+            if r is None:
+                continue
+            rate = batch * args.steps / r["seconds"]
+            rows.append({"tool": tool, "batch": batch, "device": args.device, "image_steps_per_s": rate,
+                         "peak_mb": r["peak_mb"], "seconds": r["seconds"],
+                         "vs_lucent": (lucent["seconds"] / r["seconds"]) if lucent else None})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    print(f"| tool | batch | device | image-steps/s | peak MB | × Lucent |\n|---|---:|---|---:|---:|---:|")
+    for r in rows:
+        ratio = f"{r['vs_lucent']:.2f}" if r["vs_lucent"] else "–"
+        print(f"| {r['tool']} | {r['batch']} | {r['device']} | {r['image_steps_per_s']:.1f} | {r['peak_mb']:.0f} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""Models by name: the embedded default (weights shipped in assets/), the CIFAR-10 ResNets, and
+every torchvision classifier with its standard weights API.
+
+    model, spec = load_model("shapes-cnn")                    # embedded, offline
+    model, spec = load_model("cifar10-resnet20", "../shared/weights/cifar10-resnet/resnet20.th")
+    model, spec = load_model("resnet18")                      # torchvision DEFAULT weights (download)
+    model, spec = load_model("resnet18", "resnet18.pth")      # a local state_dict
+"""
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..data.shapes import CLASSES as SHAPE_CLASSES
+from .cifar_resnet import cifar_resnet, load_idelbayev_state_dict
+from .shapes_cnn import shapes_cnn
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+
+class ModelError(ValueError):
+    """A model name that is not known, or weights that cannot be read."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    input_size: int
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    classes: tuple[str, ...]
+    default_weights: Path | None = None
+    description: str = ""
+
+
+def _shapes_card() -> dict:
+    """The embedded model's card, written by scripts/train_classifier.py."""
+    card = ASSETS / "shapes_cnn.json"
+    return json.loads(card.read_text()) if card.exists() else {}
+
+
+def _shapes_spec() -> ModelSpec:
+    meta = _shapes_card()
+    norm = meta.get("normalization", {"mean": (0.5, 0.5, 0.5), "std": (0.25, 0.25, 0.25)})
+    return ModelSpec("shapes-cnn", meta.get("input_size", 32), tuple(norm["mean"]), tuple(norm["std"]),
+                     tuple(meta.get("classes", SHAPE_CLASSES)), ASSETS / "shapes_cnn.pt",
+                     "embedded: small CNN trained by scripts/train_classifier.py on procedural shapes")
+
+
+_BUILDERS: dict[str, tuple[Callable[[], nn.Module], Callable[[], ModelSpec]]] = {
+    "shapes-cnn": (lambda: shapes_cnn(len(SHAPE_CLASSES), _shapes_card().get("width", 24)), _shapes_spec),
+    "cifar10-resnet20": (lambda: cifar_resnet(20), lambda: ModelSpec(
+        "cifar10-resnet20", 32, IMAGENET_MEAN, IMAGENET_STD, CIFAR10_CLASSES,
+        description="CIFAR-10 ResNet-20 (He et al. 2016); pass --weights resnet20.th")),
+    "cifar10-resnet32": (lambda: cifar_resnet(32), lambda: ModelSpec(
+        "cifar10-resnet32", 32, IMAGENET_MEAN, IMAGENET_STD, CIFAR10_CLASSES,
+        description="CIFAR-10 ResNet-32 (He et al. 2016); pass --weights resnet32.th")),
+}
+DEFAULT_MODEL = "shapes-cnn"
+
+
+def _torchvision_names() -> list[str]:
+    import torchvision
+
+    return sorted(torchvision.models.list_models(module=torchvision.models))
+
+
+def model_names() -> list[str]:
+    return list(_BUILDERS) + _torchvision_names()
+
+
+def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
+    if not path.is_file():
+        raise ModelError(f"weights file {str(path)!r} does not exist")
+    try:
+        state = load_idelbayev_state_dict(str(path))
+    except Exception as exc:
+        raise ModelError(f"cannot read weights {str(path)!r}: {type(exc).__name__}: {str(exc).rstrip('.')}. "
+                         "Expected a file written by torch.save(model.state_dict(), path)") from None
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ModelError(f"weights {str(path)!r} do not hold a state_dict (a dict of tensors)")
+    return state
+
+
+def _load_into(model: nn.Module, state: dict[str, torch.Tensor], path: Path, name: str) -> None:
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[1].strip() if len(str(exc).splitlines()) > 1 else str(exc)
+        raise ModelError(f"weights {str(path)!r} do not fit model {name!r}: {first}") from None
+
+
+def _torchvision_model(name: str, weights: str | Path | None) -> tuple[nn.Module, ModelSpec]:
+    import torchvision
+
+    if weights is not None and Path(weights).suffix:  # a local file
+        model = torchvision.models.get_model(name, weights=None)
+        _load_into(model, _read_state_dict(Path(weights)), Path(weights), name)
+        classes: tuple[str, ...] = ()
+    else:
+        enum = torchvision.models.get_model_weights(name)
+        chosen = enum[str(weights)] if weights not in (None, "DEFAULT") else enum.DEFAULT
+        try:
+            model = torchvision.models.get_model(name, weights=chosen)
+        except Exception as exc:
+            raise ModelError(f"could not get the pretrained weights {chosen} for {name!r} "
+                             f"({type(exc).__name__}: {str(exc)[:120]}). Offline? Download {chosen.url} on "
+                             f"a connected machine and pass --weights PATH to the .pth file") from None
+        classes = tuple(chosen.meta.get("categories", ()))
+    size = 224
+    spec = ModelSpec(name, size, IMAGENET_MEAN, IMAGENET_STD, classes, description=f"torchvision {name}")
+    return model, spec
+
+
+def load_model(name: str = DEFAULT_MODEL, weights: str | Path | None = None) -> tuple[nn.Module, ModelSpec]:
+    """(model in eval mode, its spec). Unknown names raise ModelError with the close names."""
+    if name in _BUILDERS:
+        build, make_spec = _BUILDERS[name]
+        model, spec = build(), make_spec()
+        path = Path(weights) if weights is not None else spec.default_weights
+        if path is None:
+            raise ModelError(f"model {name!r} needs weights: pass --weights PATH ({spec.description})")
+        _load_into(model, _read_state_dict(path), path, name)
+        return model.eval(), spec
+    if name in _torchvision_names():
+        model, spec = _torchvision_model(name, weights)
+        return model.eval(), spec
+    close = difflib.get_close_matches(name, model_names(), n=5, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(_BUILDERS)} and torchvision's models"
+    raise ModelError(f"unknown model {name!r}: {hint}")

@@ -1,0 +1,105 @@
+"""Parameterizations: how a batch of images (B, 3, H, W) in [0, 1] is made from the tensors the
+optimizer actually changes.
+
+- pixel: one free value per pixel and channel.
+- fourier: the image's 2-D spectrum, each frequency f scaled by 1/f^decay, so that gradient steps
+  change all frequencies at a natural-image rate instead of favouring high-frequency noise
+  (Olah et al., "Feature Visualization", 2017).
+Both decorrelate colour by default (optimize in a decorrelated colour basis, map back with the
+square root of natural images' colour covariance) and squash with a sigmoid into [0, 1].
+Every image of the batch draws its initial noise from its own seed, so an image is the same
+whether it is rendered alone or in a batch.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+#: √ of the colour covariance of natural images (Lucid's `color_correlation_svd_sqrt`).
+_COLOR_SQRT = torch.tensor([[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]])
+_COLOR = _COLOR_SQRT / _COLOR_SQRT.norm(dim=0).max()
+
+
+def _to_rgb(t: torch.Tensor, decorrelate: bool) -> torch.Tensor:
+    if decorrelate:
+        t = torch.einsum("bchw,dc->bdhw", t, _COLOR.to(t.device, t.dtype))
+    return torch.sigmoid(t)
+
+
+def _from_rgb(images: torch.Tensor, decorrelate: bool) -> torch.Tensor:
+    t = torch.logit(images.clamp(1e-3, 1 - 1e-3))
+    if decorrelate:
+        t = torch.einsum("bchw,dc->bdhw", t, torch.linalg.inv(_COLOR).to(t.device, t.dtype))
+    return t
+
+
+def _noise(shape: Sequence[int], seeds: Sequence[int], sd: float) -> torch.Tensor:
+    """Initial noise, one seeded draw per image."""
+    return torch.stack([torch.randn(*shape, generator=torch.Generator().manual_seed(s)) * sd for s in seeds])
+
+
+class PixelImage(nn.Module):
+    def __init__(self, size: tuple[int, int], seeds: Sequence[int], decorrelate: bool = True, sd: float = 0.01,
+                 init: torch.Tensor | None = None):
+        super().__init__()
+        self.decorrelate = decorrelate
+        raw = _from_rgb(init, decorrelate) if init is not None else _noise((3, *size), seeds, sd)
+        self.raw = nn.Parameter(raw)
+
+    def forward(self) -> torch.Tensor:
+        return _to_rgb(self.raw, self.decorrelate)
+
+
+def _frequencies(h: int, w: int) -> torch.Tensor:
+    fy = torch.fft.fftfreq(h)[:, None]
+    fx = torch.fft.rfftfreq(w)[None, :]
+    return torch.sqrt(fx * fx + fy * fy)
+
+
+class FourierImage(nn.Module):
+    """image = σ(C · irfft2(s ⊙ spectrum) / 4) with s_f = √(HW) / max(f, 1/max(H, W))^decay."""
+
+    def __init__(self, size: tuple[int, int], seeds: Sequence[int], decorrelate: bool = True, sd: float = 0.01,
+                 decay: float = 1.5, init: torch.Tensor | None = None):
+        super().__init__()
+        h, w = size
+        self.size, self.decorrelate = (h, w), decorrelate
+        scale = 1.0 / torch.clamp(_frequencies(h, w), min=1.0 / max(h, w)) ** decay * math.sqrt(h * w)
+        self.register_buffer("scale", scale)
+        if init is not None:
+            spectrum = torch.fft.rfft2(_from_rgb(init, decorrelate) * 4, norm="ortho") / scale
+            raw = torch.view_as_real(spectrum)
+        else:
+            raw = _noise((3, h, w // 2 + 1, 2), seeds, sd)
+        self.spectrum = nn.Parameter(raw)
+
+    def forward(self) -> torch.Tensor:
+        spectrum = torch.view_as_complex(self.spectrum) * self.scale
+        t = torch.fft.irfft2(spectrum, s=self.size, norm="ortho") / 4
+        return _to_rgb(t, self.decorrelate)
+
+
+PARAMETERIZATIONS = ("fourier", "pixel")
+
+
+def image_param(kind: str, size: int | tuple[int, int], seeds: Sequence[int], decorrelate: bool = True,
+                init: torch.Tensor | None = None, decay: float = 1.5) -> nn.Module:
+    """A parameterization module whose forward() returns (len(seeds), 3, H, W) in [0, 1].
+
+    init: start from these images (B, 3, H, W) in [0, 1] instead of noise. decay: the Fourier
+    spectrum's 1/f exponent (Lucid uses 1.0; 1.5 gives smoother images, and cleaner ones when the
+    image is larger than what the network sees)."""
+    size = (size, size) if isinstance(size, int) else tuple(size)
+    if init is not None and init.shape[-2:] != size:
+        init = torch.nn.functional.interpolate(init, size=size, mode="bilinear", antialias=True,
+                                               align_corners=False).clamp(0, 1)
+    if init is not None and init.shape[0] != len(seeds):
+        init = init.expand(len(seeds), -1, -1, -1)
+    if kind == "fourier":
+        return FourierImage(size, seeds, decorrelate, decay=decay, init=init)
+    if kind == "pixel":
+        return PixelImage(size, seeds, decorrelate, init=init)
+    raise ValueError(f"unknown parameterization {kind!r}: choose one of {', '.join(PARAMETERIZATIONS)}")

@@ -1,0 +1,129 @@
+"""The render loop: gradient ascent on the pixels (or their spectrum),
+
+    x^{k+1} = x^k + η ∂(h_lj(x) + λR(x))/∂x |_{x = x^k}
+
+as in the lecture, with random transforms for robustness and Adam (or the lecture's SGD/momentum)
+taking the steps. Data flows one way: parameterization → images → transforms → model (stopped
+after the last needed layer) → activations → objective → optimizer → parameterization.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from ..optim import SGD, Adam
+from .layers import LayerError, LayerInfo, forward_to, list_layers, resolve
+from .objectives import Objective
+from .param import image_param
+from .transforms import Normalize, PerImageRandom, Resize, standard_transforms
+
+OPTIMIZERS = ("adam", "sgd", "momentum")
+
+
+@dataclass
+class RenderResult:
+    images: torch.Tensor  # (B, 3, H, W) in [0, 1], on the CPU
+    history: list[list[float]]  # objective per image, per step
+    snapshots: dict[int, torch.Tensor] = field(default_factory=dict)  # step → images
+    interrupted: bool = False
+
+    @property
+    def final_objective(self) -> list[float]:
+        return self.history[-1] if self.history else []
+
+
+def default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def validate_objective(objective: Objective, infos: Sequence[LayerInfo]) -> None:
+    """Raise LayerError for units the layers do not have (layer names were resolved already)."""
+    by_name = {i.name: i for i in infos}
+    for layer, units in objective.units.items():
+        info = by_name.get(layer)
+        if info is None:
+            continue
+        bad = [u for u in units if not 0 <= u < info.channels]
+        if bad:
+            raise LayerError(f"unit {bad[0]} is out of range: layer {layer!r} has {info.channels} channels "
+                             f"(units 0–{info.channels - 1}), output shape {info.shape}")
+
+
+def _make_optimizer(kind: str, params, lr: float):
+    if kind == "adam":
+        return Adam(params, lr=lr)
+    if kind == "sgd":
+        return SGD(params, lr=lr)
+    if kind == "momentum":
+        return SGD(params, lr=lr, momentum=0.9)
+    raise ValueError(f"unknown optimizer {kind!r}: choose one of {', '.join(OPTIMIZERS)}")
+
+
+@torch.no_grad()
+def layer_infos(model: nn.Module, input_size: int, device: torch.device) -> list[LayerInfo]:
+    return list_layers(model, torch.zeros(1, 3, input_size, input_size, device=device))
+
+
+def render(model: nn.Module, objective: Objective, *, seeds: Sequence[int] = (0,), size: int = 64,
+           input_size: int | None = None, mean: Sequence[float] = (0.0, 0.0, 0.0),
+           std: Sequence[float] = (1.0, 1.0, 1.0), param: str = "fourier", decorrelate: bool = True, decay: float = 1.5,
+           init: torch.Tensor | None = None, transforms: list | None = None, steps: int = 256,
+           lr: float = 0.05, optimizer: str = "adam", device: str | torch.device | None = None,
+           snapshot_every: int = 0, progress: bool = True) -> RenderResult:
+    """Optimize len(seeds) images of `size` px to maximize `objective` (one score per image).
+
+    The network sees `input_size` px (default: `size`), normalized with mean/std. Image b starts from
+    seed seeds[b] and draws its random transforms from that seed, so it does not depend on what else
+    is in the batch. Model weights are frozen for the run (and restored after). Ctrl-C stops early
+    and returns the current images (interrupted=True).
+    """
+    device = torch.device(device) if device is not None else default_device()
+    input_size = input_size or size
+    model = model.to(device).eval()
+    frozen = [p for p in model.parameters() if p.requires_grad]
+    for p in frozen:
+        p.requires_grad_(False)
+    try:
+        infos = layer_infos(model, input_size, device)
+        for layer in objective.layers:
+            resolve(model, layer)
+        validate_objective(objective, infos)
+        calls = {i.name: i.calls for i in infos}
+        images_param = image_param(param, size, seeds, decorrelate, init, decay).to(device)
+        pipeline = (standard_transforms(size) if transforms is None else list(transforms)) + \
+            [Resize(input_size), Normalize(mean, std)]
+        rng = PerImageRandom(seeds, device)
+        opt = _make_optimizer(optimizer, images_param.parameters(), lr)
+        history: list[list[float]] = []
+        snapshots: dict[int, torch.Tensor] = {}
+        interrupted = False
+        bar = tqdm(range(steps), desc="render", disable=not progress, leave=False)
+        try:
+            for step in bar:
+                images = images_param()
+                x = images
+                for t in pipeline:
+                    x = t(x, rng)
+                acts = forward_to(model, x, objective.layers, calls)
+                scores = objective(acts, images)
+                opt.zero_grad(set_to_none=True)
+                (-scores.sum()).backward()
+                opt.step()
+                history.append(scores.detach().cpu().tolist())
+                bar.set_postfix(objective=f"{sum(history[-1]) / len(history[-1]):.3f}", refresh=False)
+                if snapshot_every and step % snapshot_every == 0:
+                    snapshots[step] = images.detach().cpu()
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            bar.close()
+        with torch.no_grad():
+            final = images_param().detach().cpu()
+        return RenderResult(final, history, snapshots, interrupted)
+    finally:
+        for p in frozen:
+            p.requires_grad_(True)

@@ -1,0 +1,86 @@
+"""Random transforms applied to the images at every step (transformation robustness), batched on
+the device, differentiable, and drawn per image from that image's own random stream, so a batch of
+images behaves exactly like the same images rendered one at a time.
+
+A transform is a callable (images (B, 3, H, W), rng) → images.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+
+
+class PerImageRandom:
+    """One torch.Generator per image; `uniform(lo, hi)` draws one number per image → (B,)."""
+
+    def __init__(self, seeds: Sequence[int], device: torch.device):
+        self.generators = [torch.Generator().manual_seed(int(s) * 7919 + 17) for s in seeds]
+        self.device = device
+
+    def uniform(self, low: float, high: float) -> torch.Tensor:
+        draws = torch.cat([torch.rand(1, generator=g) for g in self.generators])
+        return (low + (high - low) * draws).to(self.device, non_blocking=True)
+
+
+class Pad:
+    """Pad every side by `pixels` with a constant grey, so jitter and rotation do not reveal edges."""
+
+    def __init__(self, pixels: int, value: float = 0.5):
+        self.pixels, self.value = pixels, value
+
+    def __call__(self, images: torch.Tensor, rng: PerImageRandom) -> torch.Tensor:
+        return F.pad(images, (self.pixels,) * 4, value=self.value)
+
+
+class RandomAffine:
+    """Per image: translate by up to ±`translate` pixels, scale in [scale], rotate by up to
+    ±`degrees`, flip horizontally with probability `flip`; one bilinear resampling for all."""
+
+    def __init__(self, translate: float = 0, scale: tuple[float, float] = (1.0, 1.0), degrees: float = 0,
+                 flip: float = 0.0):
+        self.translate, self.scale, self.degrees, self.flip = translate, scale, degrees, flip
+
+    def __call__(self, images: torch.Tensor, rng: PerImageRandom) -> torch.Tensor:
+        b, _, h, w = images.shape
+        angle = rng.uniform(-self.degrees, self.degrees) * (math.pi / 180)
+        zoom = rng.uniform(*self.scale)
+        tx = rng.uniform(-self.translate, self.translate) * 2 / w
+        ty = rng.uniform(-self.translate, self.translate) * 2 / h
+        mirror = torch.where(rng.uniform(0, 1) < self.flip, -1.0, 1.0).to(images.device)
+        cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
+        theta = torch.stack([torch.stack([cos * mirror, -sin, tx], 1), torch.stack([sin * mirror, cos, ty], 1)], 1)
+        grid = F.affine_grid(theta.to(images.dtype), list(images.shape), align_corners=False)
+        return F.grid_sample(images, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+
+
+class Resize:
+    """Resize to the size the network sees (antialiased when shrinking)."""
+
+    def __init__(self, size: int | tuple[int, int]):
+        self.size = (size, size) if isinstance(size, int) else tuple(size)
+
+    def __call__(self, images: torch.Tensor, rng: PerImageRandom) -> torch.Tensor:
+        if tuple(images.shape[-2:]) == self.size:
+            return images
+        return F.interpolate(images, size=self.size, mode="bilinear", antialias=True, align_corners=False)
+
+
+class Normalize:
+    """(x − mean) / std with the model's input statistics."""
+
+    def __init__(self, mean: Sequence[float], std: Sequence[float]):
+        self.mean = torch.tensor(mean).view(1, -1, 1, 1)
+        self.std = torch.tensor(std).view(1, -1, 1, 1)
+
+    def __call__(self, images: torch.Tensor, rng: PerImageRandom) -> torch.Tensor:
+        return (images - self.mean.to(images)) / self.std.to(images)
+
+
+def standard_transforms(size: int) -> list:
+    """Lucid's robustness set scaled to the image size: pad, jitter, scale ±5%, rotate ±10°, jitter."""
+    unit = max(1, size // 32)
+    return [Pad(2 * unit), RandomAffine(translate=2 * unit, scale=(0.95, 1.05), degrees=10),
+            RandomAffine(translate=unit)]
