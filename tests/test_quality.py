@@ -1,0 +1,22 @@
+"""Class visualizations of real pretrained weights are features, not adversarial noise: made with
+ResNet-20, they are recognized by the independently trained ResNet-32."""
+from __future__ import annotations
+
+import pytest
+
+from diffprog.models import load_model
+from diffprog.optvis.quality import class_transfer
+
+from .conftest import SHARED
+
+CIFAR = SHARED / "weights" / "cifar10-resnet"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (CIFAR / "resnet20.th").exists(), reason="needs ../shared/weights/cifar10-resnet")
+def test_resnet20_class_visualizations_are_recognized_by_resnet32():
+    source, spec = load_model("cifar10-resnet20", CIFAR / "resnet20.th")
+    judge, _ = load_model("cifar10-resnet32", CIFAR / "resnet32.th")
+    report = class_transfer(source, judge, range(10), [0], input_size=32, mean=spec.mean, std=spec.std, size=64,
+                            steps=256)
+    assert report.rate >= 0.9, report.predictions
