@@ -20,6 +20,14 @@ import torch
 from torch.optim import Optimizer
 
 
+def _evaluate(closure):
+    """The loss from torch.optim's optional closure (which recomputes it with gradients)."""
+    if closure is None:
+        return None
+    with torch.enable_grad():
+        return closure()
+
+
 class SGD(Optimizer):
     """Gradient descent θ ← θ − η(∇J + λθ) − α m, with the lecture's momentum m (see module doc)."""
 
@@ -38,10 +46,7 @@ class SGD(Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _evaluate(closure)
         for group in self.param_groups:
             eta, alpha, decay = group["lr"], group["momentum"], group["weight_decay"]
             for theta in group["params"]:
@@ -94,10 +99,7 @@ class Adam(Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _evaluate(closure)
         for group in self.param_groups:
             eta, (beta1, beta2), eps, decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
             for theta in group["params"]:
