@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import torch
 
 
@@ -118,3 +119,60 @@ def save_gif(frames: list, path: str | os.PathLike, seconds_per_frame: float = 0
         frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:],
                        duration=int(seconds_per_frame * 1000), loop=0)
     return Path(path)
+
+
+class ImageReadError(ValueError):
+    """An input image that cannot be used; the message names the file and the reason."""
+
+
+def load_image(path: str | os.PathLike) -> tuple[torch.Tensor, dict]:
+    """Read any image Pillow reads as RGB (3, H, W) in [0, 1], honouring EXIF orientation.
+
+    Returns the image and facts about the original ({'mode': 'RGBA', 'size': (W, H), 'format': 'PNG'})
+    so it can be written back the same way. 16-bit images keep their precision; an alpha channel
+    is set aside (composited over nothing: RGB only) and recorded in the facts."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.exists():
+        raise ImageReadError(f"cannot read image {str(path)!r}: the file does not exist")
+    if path.is_dir():
+        raise ImageReadError(f"cannot read image {str(path)!r}: it is a folder, not a file")
+    if path.stat().st_size == 0:
+        raise ImageReadError(f"cannot read image {str(path)!r}: the file is empty (0 bytes)")
+    try:
+        with Image.open(path) as opened:
+            opened.load()
+            image = ImageOps.exif_transpose(opened)
+            facts = {"mode": opened.mode, "size": image.size, "format": opened.format}
+    except UnidentifiedImageError:
+        raise ImageReadError(f"cannot read image {str(path)!r}: not an image format Pillow knows") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageReadError(f"cannot read image {str(path)!r}: {exc} (truncated or damaged file?)") from None
+    if image.width == 0 or image.height == 0:
+        raise ImageReadError(f"cannot read image {str(path)!r}: it has zero size {image.size}")
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        array = torch.from_numpy(np.asarray(image, dtype="float32")) / 65535.0
+        tensor = array.clamp(0, 1).expand(3, -1, -1).clone()
+    else:
+        rgb = image.convert("RGB")
+        array = np.asarray(rgb, dtype="uint8")
+        tensor = torch.from_numpy(array.copy()).permute(2, 0, 1).float() / 255.0
+    return tensor, facts
+
+
+def save_like(image: torch.Tensor, path: str | os.PathLike, facts: dict | None = None) -> Path:
+    """Write (3, H, W) in [0, 1] atomically, PNG or JPEG by extension; grayscale inputs (L, I;16)
+    are written back as grayscale (16-bit PNG for 16-bit inputs)."""
+    from PIL import Image
+
+    path = Path(path)
+    mode = (facts or {}).get("mode", "RGB")
+    if mode in ("I;16", "I;16B", "I;16L", "I") and path.suffix.lower() == ".png":
+        gray = (image.mean(0).clamp(0, 1) * 65535).round().to(torch.int32).numpy().astype("uint16")
+        pil = Image.fromarray(gray)
+    elif mode in ("L", "LA", "1"):
+        pil = to_pil(image).convert("L")
+    else:
+        pil = to_pil(image)
+    return save_image(pil, path)

@@ -12,7 +12,7 @@ from torch import nn
 from ..io import contact_sheet, save_gif, save_image, save_png, versions, write_json
 from ..plots import plot_loss_curves
 from . import objectives as obj
-from .layers import OUTPUT, LayerError
+from .layers import OUTPUT, LayerError, resolve
 from .render import RenderResult, layer_infos, render
 
 KINDS = ("auto", "channel", "neuron", "logit", "log-prob")
@@ -60,7 +60,6 @@ def layer_channels(model: nn.Module, layer: str, input_size: int, device) -> int
     for info in layer_infos(model, input_size, torch.device(device)):
         if info.name == layer:
             return info.channels
-    from .layers import resolve
     resolve(model, layer)  # raises with suggestions
     raise LayerError(f"layer {layer!r} does not produce a tensor output in a forward pass")
 
