@@ -39,6 +39,7 @@ class ModelSpec:
     classes: tuple[str, ...]
     default_weights: Path | None = None
     description: str = ""
+    dream_layer: str | None = None  # DeepDream's default layer
 
 
 def _shapes_card() -> dict:
@@ -52,17 +53,17 @@ def _shapes_spec() -> ModelSpec:
     norm = meta.get("normalization", {"mean": (0.5, 0.5, 0.5), "std": (0.25, 0.25, 0.25)})
     return ModelSpec("shapes-cnn", meta.get("input_size", 32), tuple(norm["mean"]), tuple(norm["std"]),
                      tuple(meta.get("classes", SHAPE_CLASSES)), ASSETS / "shapes_cnn.pt",
-                     "embedded: small CNN trained by scripts/train_classifier.py on procedural shapes")
+                     "embedded: small CNN trained by scripts/train_classifier.py on procedural shapes", "block3.conv")
 
 
 _BUILDERS: dict[str, tuple[Callable[[], nn.Module], Callable[[], ModelSpec]]] = {
     "shapes-cnn": (lambda: shapes_cnn(len(SHAPE_CLASSES), _shapes_card().get("width", 24)), _shapes_spec),
     "cifar10-resnet20": (lambda: cifar_resnet(20), lambda: ModelSpec(
         "cifar10-resnet20", 32, IMAGENET_MEAN, IMAGENET_STD, CIFAR10_CLASSES,
-        description="CIFAR-10 ResNet-20 (He et al. 2016); pass --weights resnet20.th")),
+        description="CIFAR-10 ResNet-20 (He et al. 2016); pass --weights resnet20.th", dream_layer="layer2")),
     "cifar10-resnet32": (lambda: cifar_resnet(32), lambda: ModelSpec(
         "cifar10-resnet32", 32, IMAGENET_MEAN, IMAGENET_STD, CIFAR10_CLASSES,
-        description="CIFAR-10 ResNet-32 (He et al. 2016); pass --weights resnet32.th")),
+        description="CIFAR-10 ResNet-32 (He et al. 2016); pass --weights resnet32.th", dream_layer="layer2")),
 }
 DEFAULT_MODEL = "shapes-cnn"
 
@@ -116,7 +117,9 @@ def _torchvision_model(name: str, weights: str | Path | None) -> tuple[nn.Module
                              f"a connected machine and pass --weights PATH to the .pth file") from None
         classes = tuple(chosen.meta.get("categories", ()))
     size = 224
-    spec = ModelSpec(name, size, IMAGENET_MEAN, IMAGENET_STD, classes, description=f"torchvision {name}")
+    dream_layer = "layer3" if hasattr(model, "layer3") else None
+    spec = ModelSpec(name, size, IMAGENET_MEAN, IMAGENET_STD, classes, description=f"torchvision {name}",
+                     dream_layer=dream_layer)
     return model, spec
 
 

@@ -1,0 +1,165 @@
+"""DeepDream: gradient ascent on a photo, amplifying what a layer already sees in it.
+
+Multi-octave (Mordvintsev et al. 2015): the photo is processed from coarse to fine. At each octave
+
+    x = base_k + detail,   then  x ← x + η g/mean|g|  with  g = ∂J(roll(x))/∂x  (random roll each step)
+    detail = x − base_k   is carried, upsampled, to the next (finer) octave,
+
+so the dream accumulates at every scale while the output keeps the photo's full resolution and
+sharpness (base_K is the photo itself). J is any diffprog.optvis objective (layer L2, channels,
+a class, a guide image's feature direction, weighted sums of those).
+
+Tiling: images larger than `tile` are processed in equal windows of tile + 2·margin pixels, placed
+inside the image; each window's forward/backward gives the gradient of the pixels in its inner tile.
+For objectives that average over positions, with margin ≥ twice the layer's receptive-field radius,
+the assembled gradient is the untiled one times a constant, which the normalized step removes: tiled
+and untiled dreams agree (see tests), in memory bounded by the window size.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+from .optvis.layers import forward_to, list_layers, resolve
+from .optvis.objectives import Objective
+from .optvis.transforms import Normalize
+
+
+@dataclass
+class DreamResult:
+    image: torch.Tensor  # (3, H, W) in [0, 1], the input's size, on the CPU
+    history: list[list[float]] = field(default_factory=list)  # objective per step, one list per octave
+    interrupted: bool = False
+
+
+def octave_sizes(height: int, width: int, octaves: int, scale: float) -> list[tuple[int, int]]:
+    """Sizes from coarsest to finest; the finest is the image's own size."""
+    sizes = [(max(1, round(height / scale ** k)), max(1, round(width / scale ** k))) for k in range(octaves)]
+    return sizes[::-1]
+
+
+def _resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    if tuple(x.shape[-2:]) == tuple(size):
+        return x
+    return F.interpolate(x[None], size=size, mode="bilinear", antialias=True, align_corners=False)[0]
+
+
+def tile_windows(length: int, tile: int, margin: int) -> list[tuple[int, int, int, int]]:
+    """(inner_start, inner_end, window_start, window_end) along one axis: inner tiles cover the axis
+    once; every window has the same size tile + 2·margin and lies inside [0, length)."""
+    size = tile + 2 * margin
+    if length <= size:
+        return [(0, length, 0, length)]
+    windows, start = [], 0
+    while start < length:
+        end = min(start + tile, length)
+        window_start = min(max(start - margin, 0), length - size)
+        windows.append((start, end, window_start, window_start + size))
+        start = end
+    return windows
+
+
+class _Gradient:
+    """∂J/∂x of a (3, H, W) image, tiled when larger than a window, with a random roll."""
+
+    def __init__(self, model: nn.Module, objective: Objective, normalize: Normalize, tile: int, margin: int,
+                 jitter: int, generator: torch.Generator):
+        self.model, self.objective, self.normalize = model, objective, normalize
+        self.tile, self.margin, self.jitter, self.generator = tile, margin, jitter, generator
+        probe = torch.zeros(1, 3, 32, 32, device=next(model.parameters()).device)
+        self.calls = {i.name: i.calls for i in list_layers(model, probe)}
+
+    def _window(self, crop: torch.Tensor) -> tuple[torch.Tensor, float]:
+        crop = crop.detach().requires_grad_(True)
+        acts = forward_to(self.model, self.normalize(crop[None], None), self.objective.layers, self.calls)
+        score = self.objective(acts, crop[None]).sum()
+        (grad,) = torch.autograd.grad(score, crop)
+        return grad, score.item()
+
+    def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, float]:
+        dy, dx = (torch.randint(-self.jitter, self.jitter + 1, (2,), generator=self.generator).tolist()
+                  if self.jitter else (0, 0))
+        shifted = torch.roll(x, (dy, dx), (1, 2))
+        grad = torch.zeros_like(shifted)
+        scores = []
+        for r0, r1, wr0, wr1 in tile_windows(shifted.shape[1], self.tile, self.margin):
+            for c0, c1, wc0, wc1 in tile_windows(shifted.shape[2], self.tile, self.margin):
+                g, s = self._window(shifted[:, wr0:wr1, wc0:wc1])
+                grad[:, r0:r1, c0:c1] = g[:, r0 - wr0:r1 - wr0, c0 - wc0:c1 - wc0]
+                scores.append(s)
+        return torch.roll(grad, (-dy, -dx), (1, 2)), sum(scores) / len(scores)
+
+
+def dream(model: nn.Module, image: torch.Tensor, objective: Objective, *, mean: Sequence[float] = (0, 0, 0),
+          std: Sequence[float] = (1, 1, 1), octaves: int = 4, octave_scale: float = 1.4, steps: int = 10,
+          lr: float = 0.01, jitter: int = 16, tile: int = 512, margin: int = 64, seed: int = 0,
+          carry_detail: bool = True, device: str | torch.device | None = None,
+          progress: bool = True) -> DreamResult:
+    """Dream `objective` into `image` (3, H, W) in [0, 1]; returns an image of the same size.
+
+    lr is the step in [0, 1] pixel units per step (gradients are normalized by their mean |g|).
+    carry_detail=False is the naive variant that upsamples the previous octave's result instead
+    of adding its detail to the sharper base (it loses the photo's fine detail; for comparison).
+    Ctrl-C stops early and returns the current dream at full size (interrupted=True).
+    """
+    device = torch.device(device) if device is not None else torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model = model.to(device).eval()
+    for layer in objective.layers:
+        resolve(model, layer)
+    frozen = [p for p in model.parameters() if p.requires_grad]
+    for p in frozen:
+        p.requires_grad_(False)
+    try:
+        image = image.to(device)
+        generator = torch.Generator().manual_seed(seed)
+        gradient = _Gradient(model, objective, Normalize(mean, std), tile, margin, jitter, generator)
+        sizes = octave_sizes(image.shape[1], image.shape[2], octaves, octave_scale)
+        bases = [_resize(image, s) for s in sizes]
+        x = bases[0].clone()
+        history: list[list[float]] = []
+        interrupted = False
+        bar = tqdm(total=len(sizes) * steps, desc="dream", disable=not progress, leave=False)
+        try:
+            for k, (size, base) in enumerate(zip(sizes, bases)):
+                if k:
+                    x = (base + _resize(x - bases[k - 1], size)) if carry_detail else _resize(x, size)
+                    x = x.clamp(0, 1)
+                history.append([])
+                for _ in range(steps):
+                    g, score = gradient(x)
+                    x = (x + lr * g / (g.abs().mean() + 1e-8)).clamp(0, 1)
+                    history[-1].append(score)
+                    bar.update()
+                    bar.set_postfix(octave=f"{k + 1}/{len(sizes)}", objective=f"{score:.3f}", refresh=False)
+        except KeyboardInterrupt:
+            interrupted = True
+            level = max(i for i, s in enumerate(sizes) if s == tuple(x.shape[-2:]))
+            x = (bases[-1] + _resize(x - bases[level], sizes[-1])).clamp(0, 1)
+        finally:
+            bar.close()
+        return DreamResult(x.detach().cpu(), history, interrupted)
+    finally:
+        for p in frozen:
+            p.requires_grad_(True)
+
+
+def zoom_frames(model: nn.Module, image: torch.Tensor, objective: Objective, frames: int, zoom: float = 1.05,
+                progress: bool = True, **dream_args) -> list[torch.Tensor]:
+    """The classic infinite zoom: dream, zoom into the centre by `zoom`, dream again, … → frames."""
+    out, current = [], image
+    base_seed = dream_args.pop("seed", 0)
+    for i in range(frames):
+        result = dream(model, current, objective, seed=base_seed + i, progress=progress, **dream_args)
+        out.append(result.image)
+        if result.interrupted:
+            break
+        _, h, w = result.image.shape
+        ch, cw = round(h / zoom), round(w / zoom)
+        top, left = (h - ch) // 2, (w - cw) // 2
+        current = _resize(result.image[:, top:top + ch, left:left + cw], (h, w))
+    return out
