@@ -13,7 +13,8 @@ Tiling: images larger than `tile` are processed in equal windows of tile + 2·ma
 inside the image; each window's forward/backward gives the gradient of the pixels in its inner tile.
 For objectives that average over positions, with margin ≥ twice the layer's receptive-field radius,
 the assembled gradient is the untiled one times a constant, which the normalized step removes: tiled
-and untiled dreams agree (see tests), in memory bounded by the window size.
+and untiled dreams agree (see tests), in memory bounded by the window size. (Windows are aligned to
+the network's stride; an image whose size is not a multiple of it is padded by repeating its edge.)
 """
 from __future__ import annotations
 
@@ -65,14 +66,22 @@ def tile_windows(length: int, tile: int, margin: int) -> list[tuple[int, int, in
 
 
 class _Gradient:
-    """∂J/∂x of a (3, H, W) image, tiled when larger than a window, with a random roll."""
+    """∂J/∂x of a (3, H, W) image, tiled when larger than a window, with a random roll.
+
+    Windows start on multiples of the network's stride at the objective's layers (found by a probe),
+    and the image is padded (edge pixels repeated) to a multiple of it, so that every window sees
+    the same pooling grid as the whole image does."""
 
     def __init__(self, model: nn.Module, objective: Objective, normalize: Normalize, tile: int, margin: int,
                  jitter: int, generator: torch.Generator):
         self.model, self.objective, self.normalize = model, objective, normalize
-        self.tile, self.margin, self.jitter, self.generator = tile, margin, jitter, generator
-        probe = torch.zeros(1, 3, 32, 32, device=next(model.parameters()).device)
-        self.calls = {i.name: i.calls for i in list_layers(model, probe)}
+        self.jitter, self.generator = jitter, generator
+        probe = list_layers(model, torch.zeros(1, 3, 64, 64, device=next(model.parameters()).device))
+        self.calls = {i.name: i.calls for i in probe}
+        strides = [64 // i.shape[-1] for i in probe if i.name in objective.layers and len(i.shape) == 3]
+        self.align = max(strides, default=1)
+        self.tile = -(-tile // self.align) * self.align
+        self.margin = -(-margin // self.align) * self.align
 
     def _window(self, crop: torch.Tensor) -> tuple[torch.Tensor, float]:
         crop = crop.detach().requires_grad_(True)
@@ -84,7 +93,11 @@ class _Gradient:
     def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, float]:
         dy, dx = (torch.randint(-self.jitter, self.jitter + 1, (2,), generator=self.generator).tolist()
                   if self.jitter else (0, 0))
+        h, w = x.shape[1:]
         shifted = torch.roll(x, (dy, dx), (1, 2))
+        pad_h, pad_w = -h % self.align, -w % self.align
+        if pad_h or pad_w:
+            shifted = F.pad(shifted[None], (0, pad_w, 0, pad_h), mode="replicate")[0]
         grad = torch.zeros_like(shifted)
         scores = []
         for r0, r1, wr0, wr1 in tile_windows(shifted.shape[1], self.tile, self.margin):
@@ -92,7 +105,7 @@ class _Gradient:
                 g, s = self._window(shifted[:, wr0:wr1, wc0:wc1])
                 grad[:, r0:r1, c0:c1] = g[:, r0 - wr0:r1 - wr0, c0 - wc0:c1 - wc0]
                 scores.append(s)
-        return torch.roll(grad, (-dy, -dx), (1, 2)), sum(scores) / len(scores)
+        return torch.roll(grad[:, :h, :w], (-dy, -dx), (1, 2)), sum(scores) / len(scores)
 
 
 def dream(model: nn.Module, image: torch.Tensor, objective: Objective, *, mean: Sequence[float] = (0, 0, 0),
