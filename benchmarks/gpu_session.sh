@@ -21,4 +21,5 @@ python3 -m pytest -q -p no:cacheprovider tests/test_ops_checker.py tests/test_op
 python3 -m diffprog.check --devices cuda > "$OUT/check_cuda.txt" 2>&1
 python3 benchmarks/ops.py --device cuda > "$OUT/ops_cuda.md" 2>&1
 python3 benchmarks/unitvis.py --device cuda --steps 128 --batches 1 8 32 > "$OUT/unitvis_cuda.md" 2>&1
+python3 benchmarks/dream.py --device cuda > "$OUT/dream_cuda.md" 2>&1
 tail -n 3 "$OUT"/*.md "$OUT/check_cuda.txt"
