@@ -168,3 +168,21 @@ def test_zoom_frames_make_an_animated_gif(tmp_path):
                     "--octaves", "1", "--steps", "2", "--zoom-frames", "3"], check=True, capture_output=True, cwd=ROOT)
     with Image.open(tmp_path / "z.gif") as gif:
         assert gif.n_frames == 3 and gif.size == (48, 40)
+
+
+def test_ctrl_c_keeps_the_current_dream_at_full_size(shapes, monkeypatch):
+    calls = {"n": 0}
+    original = obj.Objective.__call__
+
+    def interrupt_in_second_octave(self, acts, images):
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise KeyboardInterrupt
+        return original(self, acts, images)
+
+    monkeypatch.setattr(obj.Objective, "__call__", interrupt_in_second_octave)
+    photo = _photo(80, 96)
+    result = _dream(shapes, photo, octaves=3, steps=4)
+    assert result.interrupted and result.image.shape == photo.shape
+    assert len(result.history) == 2 and len(result.history[1]) == 1
+    assert not torch.equal(result.image, photo)
