@@ -15,3 +15,22 @@ requires_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs 
 def _seeded():
     torch.manual_seed(0)
     yield
+
+
+@pytest.fixture
+def interrupt_at(monkeypatch):
+    """arm(n): the n-th objective evaluation raises KeyboardInterrupt, as a user's Ctrl-C would."""
+    from diffprog.optvis.objectives import Objective
+
+    def arm(n: int) -> None:
+        calls = {"n": 0}
+        original = Objective.__call__
+
+        def call(self, acts, images):
+            calls["n"] += 1
+            if calls["n"] == n:
+                raise KeyboardInterrupt
+            return original(self, acts, images)
+
+        monkeypatch.setattr(Objective, "__call__", call)
+    return arm

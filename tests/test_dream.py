@@ -170,17 +170,8 @@ def test_zoom_frames_make_an_animated_gif(tmp_path):
         assert gif.n_frames == 3 and gif.size == (48, 40)
 
 
-def test_ctrl_c_keeps_the_current_dream_at_full_size(shapes, monkeypatch):
-    calls = {"n": 0}
-    original = obj.Objective.__call__
-
-    def interrupt_in_second_octave(self, acts, images):
-        calls["n"] += 1
-        if calls["n"] == 6:
-            raise KeyboardInterrupt
-        return original(self, acts, images)
-
-    monkeypatch.setattr(obj.Objective, "__call__", interrupt_in_second_octave)
+def test_ctrl_c_keeps_the_current_dream_at_full_size(shapes, interrupt_at):
+    interrupt_at(6)  # the second step of the second octave
     photo = _photo(80, 96)
     result = _dream(shapes, photo, octaves=3, steps=4)
     assert result.interrupted and result.image.shape == photo.shape

@@ -191,17 +191,8 @@ def test_units_and_objective_shorthand_parse():
         obj.parse("layer3:seven")
 
 
-def test_ctrl_c_keeps_the_current_images(model, monkeypatch):
-    calls = {"n": 0}
-    original = obj.Objective.__call__
-
-    def interrupt_on_third_step(self, acts, images):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt
-        return original(self, acts, images)
-
-    monkeypatch.setattr(obj.Objective, "__call__", interrupt_on_third_step)
+def test_ctrl_c_keeps_the_current_images(model, interrupt_at):
+    interrupt_at(3)
     result = _run(model, obj.channel("block2.conv2", 3), steps=50)
     assert result.interrupted and len(result.history) == 2
     assert result.images.shape == (1, 3, 32, 32)
