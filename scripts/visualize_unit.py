@@ -6,6 +6,7 @@ With no arguments: every class of the embedded shapes classifier, as a labelled 
     python scripts/visualize_unit.py --layer block2.conv2 --units 0-15
     python scripts/visualize_unit.py --model cifar10-resnet20 --weights ../shared/weights/cifar10-resnet/resnet20.th
     python scripts/visualize_unit.py --list-layers
+    torchrun --nproc_per_node=4 scripts/visualize_unit.py --layer block2.conv2 --units all   # 4 GPUs/processes
 
 Writes to a fresh folder: unit_XXXX.png with unit_XXXX.json (every setting, seed, versions, final
 objective), contact_sheet.png, objective.png (objective per step), optimization.gif with --gif,
@@ -20,7 +21,7 @@ import torch
 
 from diffprog.io import fresh_dir
 from diffprog.models import DEFAULT_MODEL, ModelError, load_model
-from diffprog.optvis import OUTPUT, LayerError, list_layers
+from diffprog.optvis import OUTPUT, LayerError, distributed, list_layers
 from diffprog.optvis.param import PARAMETERIZATIONS
 from diffprog.optvis.render import OPTIMIZERS, default_device
 from diffprog.optvis.units import KINDS, layer_channels, parse_units, visualize_units, write_outputs
@@ -43,9 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", default="fourier", choices=PARAMETERIZATIONS, help="default fourier")
     p.add_argument("--decay", type=float, default=1.5,
                    help="Fourier 1/f exponent: higher is smoother (default 1.5; Lucid uses 1.0)")
-    p.add_argument("--batch", type=int, default=32, help="units rendered together (default 32)")
+    p.add_argument("--batch", type=int, default=None,
+                   help="units rendered together (default: 32 on CPU; on GPU as many as fit, found by probing)")
     p.add_argument("--seed", type=int, default=0, help="seed; unit u's image uses seed·1000003 + u (default 0)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--amp", choices=["auto", "on", "off"], default="auto",
+                   help="bfloat16 autocast for the network (default auto: on for CUDA)")
     p.add_argument("--out", default="outputs/visualize_unit",
                    help="output folder (default outputs/visualize_unit; a numbered sibling if not empty)")
     p.add_argument("--gif", action="store_true", help="also write optimization.gif")
@@ -69,15 +73,26 @@ def main(argv=None) -> int:
         return 2
     size = args.size or min(2 * spec.input_size, 224)
     labels = [f"{u} {spec.classes[u]}" if args.layer == OUTPUT and u < len(spec.classes) else f"unit {u}" for u in units]
-    result = visualize_units(model, args.layer, units, kind=args.objective, seed=args.seed, batch=args.batch,
+    rank, world, mine = 0, 1, units
+    if distributed.launched_by_torchrun():
+        rank, world, device = distributed.start(device.type)
+        mine = distributed.share(units, rank, world)
+    result = visualize_units(model, args.layer, mine, kind=args.objective, seed=args.seed, batch=args.batch,
                              size=size, input_size=spec.input_size, mean=spec.mean, std=spec.std, param=args.param,
                              decay=args.decay, steps=args.steps, lr=args.lr, optimizer=args.optimizer, device=device,
+                             amp={"auto": None, "on": True, "off": False}[args.amp], progress=rank == 0,
                              snapshot_every=max(1, args.steps // 16) if args.gif else 0)
+    if world > 1:
+        result = distributed.gather(result, mine, units, rank)
+        distributed.finish()
+        if rank != 0:
+            return 0
     out = fresh_dir(args.out)
     settings = {"model": args.model, "weights": args.weights or (str(spec.default_weights) if spec.default_weights else None),
                 "layer": args.layer, "objective": args.objective, "size": size, "input_size": spec.input_size,
                 "steps": args.steps, "lr": args.lr, "optimizer": args.optimizer, "param": args.param, "decay": args.decay,
-                "seed": args.seed, "device": str(device), "command": "python " + " ".join(sys.argv)}
+                "seed": args.seed, "device": str(device), "amp": args.amp, "processes": world,
+                "command": "python " + " ".join(sys.argv)}
     write_outputs(out, result, units, labels, settings, scale=max(1, 128 // size), gif=args.gif)
     status = "interrupted; wrote the current images" if result.interrupted else "done"
     print(f"{status}: {len(units)} units → {out}/contact_sheet.png")

@@ -196,3 +196,30 @@ def test_ctrl_c_keeps_the_current_images(model, interrupt_at):
     result = _run(model, obj.channel("block2.conv2", 3), steps=50)
     assert result.interrupted and len(result.history) == 2
     assert result.images.shape == (1, 3, 32, 32)
+
+
+def test_bfloat16_autocast_render_reaches_the_float32_objective(model):
+    """bfloat16 (8 bits of mantissa) runs the network; the image and objective stay float32. On this
+    CPU the bf16 run ends within 10% of float32's objective (measured: about 5% lower)."""
+    exact = _run(model, obj.channel("block3.conv", 10), steps=64, amp=False)
+    mixed = _run(model, obj.channel("block3.conv", 10), steps=64, amp=True)
+    assert mixed.images.dtype == torch.float32
+    assert _start_end(mixed)[1] == pytest.approx(_start_end(exact)[1], rel=0.10)
+
+
+def test_a_batch_that_does_not_fit_is_halved_with_a_message(model, monkeypatch):
+    from diffprog.optvis import units as units_module
+
+    real_render = units_module.render
+
+    def small_memory_render(*args, seeds, **kwargs):
+        if len(seeds) > 2:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
+        return real_render(*args, seeds=seeds, **kwargs)
+
+    monkeypatch.setattr(units_module, "render", small_memory_render)
+    with pytest.warns(UserWarning, match="rendering 4 at a time"):
+        with pytest.warns(UserWarning, match="rendering 2 at a time"):
+            result = visualize_units(model, "block2.conv2", list(range(7)), batch=8, size=32, input_size=32,
+                                     steps=2, progress=False, device="cpu")
+    assert result.images.shape[0] == 7 and len(result.history[0]) == 7

@@ -19,6 +19,7 @@ from __future__ import annotations
 import torch
 from torch.autograd import Function
 
+from . import _autocast
 from ._validation import expect_same_device_dtype, expect_tensor, fail, pair
 
 
@@ -57,6 +58,7 @@ def conv2d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
     """
     op = "conv2d"
     expect_tensor(op, "input", input)
+    input, weight, bias = _autocast.to_autocast_dtype(input, weight, bias)
     expect_same_device_dtype(op, input=input, weight=weight, bias=bias)
     if input.dim() not in (3, 4):
         fail(op, "input must be (N, C, H, W) or (C, H, W)", input=input)
@@ -89,7 +91,7 @@ def conv2d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
     if any(size + 2 * p < k for size, p, k in zip(x.shape[2:], padding, eff_kernel)):
         fail(op, f"the padded input {tuple(s + 2 * p for s, p in zip(x.shape[2:], padding))} is smaller "
                  f"than the dilated kernel {tuple(eff_kernel)}", input=input, weight=weight)
-    out = Conv2dFunction.apply(x, weight, bias, stride, padding, dilation, groups)
+    out = _autocast.apply(Conv2dFunction, x.device, x, weight, bias, stride, padding, dilation, groups)
     return out.squeeze(0) if unbatched else out
 
 

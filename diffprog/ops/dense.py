@@ -17,6 +17,7 @@ from __future__ import annotations
 import torch
 from torch.autograd import Function
 
+from . import _autocast
 from ._validation import expect_floating, expect_same_device, expect_same_device_dtype, expect_tensor, fail
 
 
@@ -49,6 +50,7 @@ class LinearFunction(Function):
 def linear(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
     """y = x Wᵀ + b for input (…, n_in), weight (n_out, n_in), bias (n_out,); output (…, n_out)."""
     expect_tensor("linear", "input", input)
+    input, weight, bias = _autocast.to_autocast_dtype(input, weight, bias)
     expect_same_device_dtype("linear", input=input, weight=weight, bias=bias)
     if weight.dim() != 2:
         fail("linear", "weight must be 2-D (out_features, in_features)", weight=weight)
@@ -57,7 +59,7 @@ def linear(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
              input=input, weight=weight)
     if bias is not None and bias.shape != (weight.shape[0],):
         fail("linear", f"bias must have shape ({weight.shape[0]},)", weight=weight, bias=bias)
-    return LinearFunction.apply(input, weight, bias)
+    return _autocast.apply(LinearFunction, input.device, input, weight, bias)
 
 
 
@@ -117,4 +119,5 @@ def embedding(input: torch.Tensor, weight: torch.Tensor, padding_idx: int | None
     if max_norm is not None:
         with torch.no_grad():
             torch.embedding_renorm_(weight, input, max_norm, norm_type)
-    return EmbeddingFunction.apply(weight, input.long(), padding_idx, scale_grad_by_freq, sparse)
+    return _autocast.apply(EmbeddingFunction, weight.device, weight, input.long(), padding_idx, scale_grad_by_freq,
+                           sparse)

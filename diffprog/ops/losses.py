@@ -12,6 +12,7 @@ from torch.autograd import Function
 
 from ._fusion import fusable
 from ._precision import upcast
+from . import _autocast
 from ._validation import (
     expect_floating,
     expect_reduction,
@@ -94,6 +95,7 @@ def squared_error_grads(g, x, y, weight, loss, reduction: str, k: float, needs: 
 def _squared_error(op: str, input, target, weight, reduction: str, k: float) -> torch.Tensor:
     expect_tensor(op, "input", input)
     expect_tensor(op, "target", target)
+    input, target, weight = _autocast.to_float32(input, target, weight)
     expect_same_device_dtype(op, input=input, target=target, weight=weight)
     expect_reduction(op, reduction)
     try:
@@ -107,7 +109,7 @@ def _squared_error(op: str, input, target, weight, reduction: str, k: float) -> 
     if weight is not None and weight.shape != input.shape:
         fail(op, "weight must have the same shape as input", input=input, weight=weight)
     del shape
-    return SquaredErrorFunction.apply(input, target, weight, reduction, k)
+    return _autocast.apply(SquaredErrorFunction, input.device, input, target, weight, reduction, k)
 
 
 def mse_loss(input: torch.Tensor, target: torch.Tensor, size_average: bool | None = None,
@@ -252,6 +254,7 @@ def cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: torch.Tenso
     expect_tensor(op, "input", input)
     expect_tensor(op, "target", target)
     expect_floating(op, input=input)
+    input, target, weight = _autocast.to_float32(input, target, weight)
     reduction = legacy_reduction(size_average, reduce, reduction)
     expect_reduction(op, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -272,7 +275,8 @@ def cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: torch.Tenso
         if target.shape != input.shape:
             fail(op, "probability targets must have the input's shape", input=input, target=target)
         expect_same_device_dtype(op, input=input, target=target)
-        loss = ProbCrossEntropyFunction.apply(input, target, weight, reduction, float(label_smoothing))
+        loss = _autocast.apply(ProbCrossEntropyFunction, input.device, input, target, weight, reduction,
+                               float(label_smoothing))
     else:
         expected = input.shape[:1] + input.shape[2:]
         if target.shape != expected:
@@ -285,6 +289,6 @@ def cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: torch.Tenso
             if bool(bad.any()):
                 fail(op, f"class index {int(target[bad][0])} is out of range for {n_classes} classes",
                      input=input, target=target)
-        loss = IndexCrossEntropyFunction.apply(input, target.long(), weight, ignore_index, reduction,
-                                               float(label_smoothing))
+        loss = _autocast.apply(IndexCrossEntropyFunction, input.device, input, target.long(), weight, ignore_index,
+                               reduction, float(label_smoothing))
     return loss.squeeze(0) if unbatched and reduction == "none" else loss

@@ -19,6 +19,7 @@ from torch.autograd import Function
 
 from ._fusion import fusable
 from ._precision import upcast
+from . import _autocast
 from ._validation import expect_floating, expect_same_device, expect_tensor, fail
 
 
@@ -116,7 +117,8 @@ def batch_norm(input: torch.Tensor, running_mean: torch.Tensor | None, running_v
         fail(op, "eval mode needs running_mean and running_var", "Pass them, or training=True")
     if training and input.numel() // channels <= 1:
         fail(op, f"expected more than 1 value per channel when training, got input of size {tuple(input.shape)}")
-    return BatchNormFunction.apply(input, weight, bias, running_mean, running_var, training, momentum, eps)
+    return _autocast.apply(BatchNormFunction, input.device, input, weight, bias, running_mean, running_var, training,
+                           momentum, eps)
 
 
 def layer_norm(input: torch.Tensor, normalized_shape, weight: torch.Tensor | None = None,
@@ -125,6 +127,7 @@ def layer_norm(input: torch.Tensor, normalized_shape, weight: torch.Tensor | Non
     op = "layer_norm"
     expect_tensor(op, "input", input)
     expect_floating(op, input=input, weight=weight, bias=bias)
+    input, weight, bias = _autocast.to_float32(input, weight, bias)
     expect_same_device(op, input=input, weight=weight, bias=bias)
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(input.shape[input.dim() - len(normalized_shape):]) != normalized_shape or \
@@ -133,4 +136,4 @@ def layer_norm(input: torch.Tensor, normalized_shape, weight: torch.Tensor | Non
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != normalized_shape:
             fail(op, f"{name} must have shape {normalized_shape}", input=input, **{name: t})
-    return LayerNormFunction.apply(input, list(normalized_shape), weight, bias, eps)
+    return _autocast.apply(LayerNormFunction, input.device, input, list(normalized_shape), weight, bias, eps)

@@ -17,6 +17,7 @@ from torch.autograd import Function
 
 from ._fusion import fusable
 from ._precision import upcast
+from . import _autocast
 from ._validation import expect_floating, fail
 
 
@@ -73,6 +74,7 @@ def _resolve_dim(op: str, input: torch.Tensor, dim: int | None) -> int:
 
 def _prepare(op: str, input: torch.Tensor, dim: int | None, dtype: torch.dtype | None):
     expect_floating(op, input=input)
+    (input,) = _autocast.to_float32(input)
     if dtype is not None:
         input = input.to(dtype)
     return input, _resolve_dim(op, input, dim)
@@ -82,11 +84,11 @@ def softmax(input: torch.Tensor, dim: int | None = None, _stacklevel: int = 3,
             dtype: torch.dtype | None = None) -> torch.Tensor:
     """Softmax along `dim` (probabilities summing to 1); `dtype` casts the input first."""
     input, dim = _prepare("softmax", input, dim, dtype)
-    return SoftmaxFunction.apply(input, dim)
+    return _autocast.apply(SoftmaxFunction, input.device, input, dim)
 
 
 def log_softmax(input: torch.Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype: torch.dtype | None = None) -> torch.Tensor:
     """log(softmax(x)) along `dim`, computed stably as x − logsumexp(x)."""
     input, dim = _prepare("log_softmax", input, dim, dtype)
-    return LogSoftmaxFunction.apply(input, dim)
+    return _autocast.apply(LogSoftmaxFunction, input.device, input, dim)

@@ -73,15 +73,20 @@ def render(model: nn.Module, objective: Objective, *, seeds: Sequence[int] = (0,
            std: Sequence[float] = (1.0, 1.0, 1.0), param: str = "fourier", decorrelate: bool = True, decay: float = 1.5,
            init: torch.Tensor | None = None, transforms: list | None = None, steps: int = 256,
            lr: float = 0.05, optimizer: str = "adam", device: str | torch.device | None = None,
-           snapshot_every: int = 0, progress: bool = True) -> RenderResult:
+           snapshot_every: int = 0, progress: bool = True, amp: bool | None = None) -> RenderResult:
     """Optimize len(seeds) images of `size` px to maximize `objective` (one score per image).
 
     The network sees `input_size` px (default: `size`), normalized with mean/std. Image b starts from
     seed seeds[b] and draws its random transforms from that seed, so it does not depend on what else
     is in the batch. Model weights are frozen for the run (and restored after). Ctrl-C stops early
     and returns the current images (interrupted=True).
+
+    amp: run the network under bfloat16 autocast (default: on CUDA); the image, its gradient and
+    the objective's reductions stay float32. The loop keeps the objective on the device and reads it
+    back only every few steps for the progress bar.
     """
     device = torch.device(device) if device is not None else default_device()
+    amp = device.type == "cuda" if amp is None else amp
     input_size = input_size or size
     model = model.to(device).eval()
     frozen = [p for p in model.parameters() if p.requires_grad]
@@ -98,23 +103,25 @@ def render(model: nn.Module, objective: Objective, *, seeds: Sequence[int] = (0,
             [Resize(input_size), Normalize(mean, std)]
         rng = PerImageRandom(seeds, device)
         opt = _make_optimizer(optimizer, images_param.parameters(), lr)
-        history: list[list[float]] = []
+        scores_per_step: list[torch.Tensor] = []
         snapshots: dict[int, torch.Tensor] = {}
         interrupted = False
         bar = tqdm(range(steps), desc="render", disable=not progress, leave=False)
         try:
             for step in bar:
                 images = images_param()
-                x = images
-                for t in pipeline:
-                    x = t(x, rng)
-                acts = forward_to(model, x, objective.layers, calls)
-                scores = objective(acts, images)
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                    x = images
+                    for t in pipeline:
+                        x = t(x, rng)
+                    acts = forward_to(model, x, objective.layers, calls)
+                    scores = objective(acts, images).float()
                 opt.zero_grad(set_to_none=True)
                 (-scores.sum()).backward()
                 opt.step()
-                history.append(scores.detach().cpu().tolist())
-                bar.set_postfix(objective=f"{sum(history[-1]) / len(history[-1]):.3f}", refresh=False)
+                scores_per_step.append(scores.detach())
+                if progress and (step % 16 == 0 or step == steps - 1):
+                    bar.set_postfix(objective=f"{scores.mean().item():.3f}", refresh=False)
                 if snapshot_every and step % snapshot_every == 0:
                     snapshots[step] = images.detach().cpu()
         except KeyboardInterrupt:
@@ -123,6 +130,7 @@ def render(model: nn.Module, objective: Objective, *, seeds: Sequence[int] = (0,
             bar.close()
         with torch.no_grad():
             final = images_param().detach().cpu()
+        history = torch.stack(scores_per_step).cpu().tolist() if scores_per_step else []
         return RenderResult(final, history, snapshots, interrupted)
     finally:
         for p in frozen:

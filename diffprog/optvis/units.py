@@ -3,6 +3,7 @@ person looks at (one PNG and one JSON per unit, a labelled contact sheet, a loss
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -65,19 +66,42 @@ def layer_channels(model: nn.Module, layer: str, input_size: int, device) -> int
 
 
 def visualize_units(model: nn.Module, layer: str, units: Sequence[int], *, kind: str = "auto", seed: int = 0,
-                    batch: int = 32, progress: bool = True, **render_args) -> RenderResult:
-    """Render one image per unit, `batch` units per run; the result stacks them in `units` order."""
+                    batch: int | None = None, progress: bool = True, **render_args) -> RenderResult:
+    """Render one image per unit, `batch` units per run; the result stacks them in `units` order.
+
+    batch=None: 32 on the CPU; on a GPU, all units (at most 256) at once, halved for as long as a
+    run does not fit in memory (with a message each time) instead of failing."""
+    if not units:
+        size = render_args.get("size", 64)
+        return RenderResult(torch.empty(0, 3, size, size), [], {}, False)
+    device = torch.device(render_args.get("device") or ("cuda" if torch.cuda.is_available() else "cpu"))
+    probing = batch is None and device.type == "cuda"
+    batch = batch or (min(len(units), 256) if device.type == "cuda" else 32)
     parts: list[RenderResult] = []
-    for start in range(0, len(units), batch):
+    start = 0
+    while start < len(units):
         chunk = list(units[start:start + batch])
-        part = render(model, make_objective(kind, layer, chunk), seeds=[unit_seed(seed, u) for u in chunk],
-                      progress=progress, **render_args)
+        try:
+            part = render(model, make_objective(kind, layer, chunk), seeds=[unit_seed(seed, u) for u in chunk],
+                          progress=progress, **render_args)
+        except torch.cuda.OutOfMemoryError:
+            if batch == 1:
+                raise MemoryError(f"one {render_args.get('size', 64)}-px image of layer {layer!r} does not fit in "
+                                  "GPU memory: lower --size, or use --device cpu") from None
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+            batch //= 2
+            warnings.warn(f"{len(chunk)} images at once did not fit in {'GPU ' if device.type == 'cuda' else ''}"
+                          f"memory; rendering {batch} at a time" + ("" if probing else " (lower --batch)"),
+                          stacklevel=2)
+            continue
         parts.append(part)
+        start += len(chunk)
         if part.interrupted:
             break
     steps = min(len(p.history) for p in parts)
     history = [sum((p.history[i] for p in parts), []) for i in range(steps)]
-    snapshot_steps = sorted(set.intersection(*(set(p.snapshots) for p in parts))) if parts else []
+    snapshot_steps = sorted(set.intersection(*(set(p.snapshots) for p in parts)))
     snapshots = {s: torch.cat([p.snapshots[s] for p in parts]) for s in snapshot_steps}
     return RenderResult(torch.cat([p.images for p in parts]), history, snapshots,
                         any(p.interrupted for p in parts))
