@@ -107,7 +107,7 @@ def main() -> None:
     if args.device == "cuda":
         rows.append(("diffprog (tile 512)", 4096, measure("diffprog (tile 512)", 4096, "cuda")))
     plain = next((r for t, s, r in rows if t.startswith("plain") and r), None)
-    print(f"| tool | image | device | seconds | peak MB | × plain loop |\n|---|---|---|---:|---:|---:|")
+    print("| tool | image | device | seconds | peak MB | × plain loop |\n|---|---|---|---:|---:|---:|")
     for tool, size, r in rows:
         if r is None:
             continue

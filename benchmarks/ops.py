@@ -164,7 +164,7 @@ def main() -> None:
         return
     for block in report:
         print(f"\n{block['device']}: {block['hardware']}, torch {block['torch']}")
-        print(f"| op | size | device | native ms | ours ms | ratio | target |\n|---|---|---|---:|---:|---:|---:|")
+        print("| op | size | device | native ms | ours ms | ratio | target |\n|---|---|---|---:|---:|---:|---:|")
         for r in block["rows"]:
             mark = "" if r["meets_target"] else " (miss)"
             print(f"| {r['op']} | {r['size']} | {r['device']} | {r['native_ms']:.3f} | {r['ours_ms']:.3f} | "

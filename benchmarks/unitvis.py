@@ -151,7 +151,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(rows, indent=2))
         return
-    print(f"| tool | batch | device | image-steps/s | peak MB | × Lucent |\n|---|---:|---|---:|---:|---:|")
+    print("| tool | batch | device | image-steps/s | peak MB | × Lucent |\n|---|---:|---|---:|---:|---:|")
     for r in rows:
         ratio = f"{r['vs_lucent']:.2f}" if r["vs_lucent"] else "–"
         print(f"| {r['tool']} | {r['batch']} | {r['device']} | {r['image_steps_per_s']:.1f} | {r['peak_mb']:.0f} | {ratio} |")

@@ -27,7 +27,7 @@ def main() -> None:
                       load_model("cifar10-resnet32", SHARED / "resnet32.th")[0]))
     pairs.append(("embedded seed 0 → seed 1", load_model("shapes-cnn"),
                   load_model("shapes-cnn", ASSETS / "shapes_cnn_seed1.pt")[0]))
-    print(f"| source → judge | classes × seeds | agreement | per class |\n|---|---|---:|---|")
+    print("| source → judge | classes × seeds | agreement | per class |\n|---|---|---:|---|")
     for name, (source, spec), judge in pairs:
         report = class_transfer(source, judge, range(len(spec.classes)), range(args.seeds),
                                 input_size=spec.input_size, mean=spec.mean, std=spec.std, size=2 * spec.input_size,

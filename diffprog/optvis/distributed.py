@@ -41,7 +41,7 @@ def gather(result: RenderResult, mine: Sequence[int], units: Sequence[int], rank
     if rank != 0:
         return None
     where = {}
-    for r, (unit_list, images, history, snapshots, _) in enumerate(collected):
+    for r, (unit_list, *_rest) in enumerate(collected):
         for i, unit in enumerate(unit_list):
             where[unit] = (r, i)
     order = [where[u] for u in units]
