@@ -102,6 +102,22 @@ def run_plain(batch: int, steps: int, device: str) -> float:
 TOOLS = {"diffprog": run_diffprog, "lucent": run_lucent, "plain PyTorch": run_plain}
 
 
+def useful_flops_per_image_step() -> float:
+    """Forward FLOPs of resnet18 up to layer3 for one 224-px image, × 2 for the backward to the input:
+    the work every tool must do per image and step (TFLOP/s below are counted with it)."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from diffprog.optvis.layers import forward_to, list_layers
+
+    model = _model("cpu")
+    x = torch.zeros(1, 3, 224, 224)
+    calls = {i.name: i.calls for i in list_layers(model, x)}
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        forward_to(model, x, ["layer3"], calls)
+    return 2.0 * counter.get_total_flops()
+
+
 def _child(tool: str, batch: int, steps: int, device: str) -> None:
     import torch
 
@@ -127,7 +143,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--steps", type=int, default=64)
-    parser.add_argument("--batches", type=int, nargs="*", default=[1, 8])
+    parser.add_argument("--batches", type=int, nargs="*", help="batch sizes (default: 1 8 on CPU, 1 32 256 on CUDA)")
     parser.add_argument("--default-run", action="store_true", help="time the no-argument visualize_unit.py run")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -138,7 +154,8 @@ def main() -> None:
         print(f"default run (every class of the embedded model): {time.perf_counter() - start:.1f} s (target < 60 s)")
         return
     rows = []
-    for batch in args.batches:
+    flops = useful_flops_per_image_step()
+    for batch in args.batches or ([1, 32, 256] if args.device == "cuda" else [1, 8]):
         results = {tool: measure(tool, batch, args.steps, args.device) for tool in TOOLS}
         lucent = results.get("lucent")
         for tool, r in results.items():
@@ -146,15 +163,17 @@ def main() -> None:
                 continue
             rate = batch * args.steps / r["seconds"]
             rows.append({"tool": tool, "batch": batch, "device": args.device, "image_steps_per_s": rate,
+                         "tflops": rate * flops / 1e12,
                          "peak_mb": r["peak_mb"], "seconds": r["seconds"],
                          "vs_lucent": (lucent["seconds"] / r["seconds"]) if lucent else None})
     if args.json:
         print(json.dumps(rows, indent=2))
         return
-    print("| tool | batch | device | image-steps/s | peak MB | × Lucent |\n|---|---:|---|---:|---:|---:|")
+    print("| tool | batch | device | image-steps/s | TFLOP/s | peak MB | × Lucent |\n|---|---:|---|---:|---:|---:|---:|")
     for r in rows:
         ratio = f"{r['vs_lucent']:.2f}" if r["vs_lucent"] else "–"
-        print(f"| {r['tool']} | {r['batch']} | {r['device']} | {r['image_steps_per_s']:.1f} | {r['peak_mb']:.0f} | {ratio} |")
+        print(f"| {r['tool']} | {r['batch']} | {r['device']} | {r['image_steps_per_s']:.1f} | {r['tflops']:.3f} | "
+              f"{r['peak_mb']:.0f} | {ratio} |")
 
 
 if __name__ == "__main__":
