@@ -14,15 +14,26 @@ import torch.nn.functional as F
 
 
 class PerImageRandom:
-    """One torch.Generator per image; `uniform(lo, hi)` draws one number per image → (B,)."""
+    """One random stream per image (a torch.Generator seeded from the image's seed).
 
-    def __init__(self, seeds: Sequence[int], device: torch.device):
+    `uniform(lo, hi)` gives one number per image, (B,) on the device. Numbers are drawn ahead in
+    blocks of `block` per image and copied to the device once per block, so the step loop makes no
+    per-step host round-trips; image b's k-th number depends only on its own seed."""
+
+    def __init__(self, seeds: Sequence[int], device: torch.device, block: int = 256):
         self.generators = [torch.Generator().manual_seed(int(s) * 7919 + 17) for s in seeds]
-        self.device = device
+        self.device, self.block = device, block
+        self.pool = torch.empty(len(seeds), 0, device=device)
+        self.used = 0
 
     def uniform(self, low: float, high: float) -> torch.Tensor:
-        draws = torch.cat([torch.rand(1, generator=g) for g in self.generators])
-        return (low + (high - low) * draws).to(self.device, non_blocking=True)
+        if self.used == self.pool.shape[1]:
+            draws = torch.stack([torch.rand(self.block, generator=g) for g in self.generators])
+            self.pool = draws.to(self.device, non_blocking=True)
+            self.used = 0
+        column = self.pool[:, self.used]
+        self.used += 1
+        return low + (high - low) * column
 
 
 class Pad:
