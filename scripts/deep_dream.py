@@ -27,7 +27,7 @@ from diffprog.models import DEFAULT_MODEL, ModelError, load_model
 from diffprog.models.registry import ASSETS
 from diffprog.optvis import LayerError, objectives as obj, resolve
 from diffprog.optvis.layers import forward_to, list_layers
-from diffprog.optvis.render import default_device
+from diffprog.optvis.render import pick_device
 from diffprog.optvis.transforms import Normalize
 
 SAMPLE = ASSETS / "sample_landscape.png"
@@ -98,7 +98,7 @@ def main(argv=None) -> int:
     try:
         image, facts = load_image(args.image)
         model, spec = load_model(args.model, args.weights)
-        device = torch.device(args.device) if args.device else default_device()
+        device = pick_device(args.device)
         model = model.to(device)
         objective = build_objective(model, spec, args, device)
     except (ImageReadError, ModelError, LayerError, ValueError) as exc:

@@ -23,7 +23,7 @@ from diffprog.io import fresh_dir
 from diffprog.models import DEFAULT_MODEL, ModelError, load_model
 from diffprog.optvis import OUTPUT, LayerError, distributed, list_layers
 from diffprog.optvis.param import PARAMETERIZATIONS
-from diffprog.optvis.render import OPTIMIZERS, default_device
+from diffprog.optvis.render import OPTIMIZERS, pick_device
 from diffprog.optvis.units import KINDS, layer_channels, parse_units, visualize_units, write_outputs
 
 
@@ -61,7 +61,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         model, spec = load_model(args.model, args.weights)
-        device = torch.device(args.device) if args.device else default_device()
+        device = pick_device(args.device)
         if args.list_layers:
             for info in list_layers(model.to(device), torch.zeros(1, 3, spec.input_size, spec.input_size, device=device)):
                 print(f"{info.name:<32} {info.kind:<20} {str(info.shape):<18}" + (f" runs {info.calls}×" if info.calls > 1 else ""))

@@ -51,3 +51,14 @@ def test_bad_layer_and_unit_give_clear_errors_and_write_nothing(tmp_path):
     out_of_range = _run("--layer", "block2.conv2", "--units", "50", "--out", str(tmp_path / "x"), check=False)
     assert out_of_range.returncode == 2 and "48 channels" in out_of_range.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_unavailable_or_unknown_device_is_refused_before_any_work(tmp_path):
+    import torch
+
+    bad = _run("--device", "gpu", "--out", str(tmp_path / "x"), check=False)
+    assert bad.returncode == 2 and "unknown device 'gpu'" in bad.stderr
+    if not torch.cuda.is_available():
+        no_cuda = _run("--device", "cuda", "--out", str(tmp_path / "x"), check=False)
+        assert no_cuda.returncode == 2 and "CUDA is not available" in no_cuda.stderr
+    assert not (tmp_path / "x").exists()

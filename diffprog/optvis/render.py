@@ -40,6 +40,21 @@ def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def pick_device(name: str | None) -> torch.device:
+    """The device a user asked for by name (None: CUDA when available), checked before any work."""
+    if name is None:
+        return default_device()
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"unknown device {name!r}: use cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r} asked for, but CUDA is not available on this machine: use --device cpu")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise ValueError(f"device {name!r} asked for, but this machine has {torch.cuda.device_count()} GPU(s)")
+    return device
+
+
 def validate_objective(objective: Objective, infos: Sequence[LayerInfo]) -> None:
     """Raise LayerError for units the layers do not have (layer names were resolved already)."""
     by_name = {i.name: i for i in infos}
