@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 
 from .optvis.layers import forward_to, list_layers, resolve
 from .optvis.objectives import Objective
+from .optvis.render import default_device, frozen
 from .optvis.transforms import Normalize
 
 
@@ -110,7 +111,7 @@ class _Gradient:
 
 def dream(model: nn.Module, image: torch.Tensor, objective: Objective, *, mean: Sequence[float] = (0, 0, 0),
           std: Sequence[float] = (1, 1, 1), octaves: int = 4, octave_scale: float = 1.4, steps: int = 10,
-          lr: float = 0.01, jitter: int = 16, tile: int = 512, margin: int = 64, seed: int = 0,
+          lr: float = 0.02, jitter: int = 16, tile: int = 512, margin: int = 64, seed: int = 0,
           carry_detail: bool = True, device: str | torch.device | None = None,
           progress: bool = True) -> DreamResult:
     """Dream `objective` into `image` (3, H, W) in [0, 1]; returns an image of the same size.
@@ -120,14 +121,11 @@ def dream(model: nn.Module, image: torch.Tensor, objective: Objective, *, mean: 
     of adding its detail to the sharper base (it loses the photo's fine detail; for comparison).
     Ctrl-C stops early and returns the current dream at full size (interrupted=True).
     """
-    device = torch.device(device) if device is not None else torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device) if device is not None else default_device()
     model = model.to(device).eval()
     for layer in objective.layers:
         resolve(model, layer)
-    frozen = [p for p in model.parameters() if p.requires_grad]
-    for p in frozen:
-        p.requires_grad_(False)
-    try:
+    with frozen(model):
         image = image.to(device)
         generator = torch.Generator().manual_seed(seed)
         gradient = _Gradient(model, objective, Normalize(mean, std), tile, margin, jitter, generator)
@@ -156,9 +154,6 @@ def dream(model: nn.Module, image: torch.Tensor, objective: Objective, *, mean: 
         finally:
             bar.close()
         return DreamResult(x.detach().cpu(), history, interrupted)
-    finally:
-        for p in frozen:
-            p.requires_grad_(True)
 
 
 def zoom_frames(model: nn.Module, image: torch.Tensor, objective: Objective, frames: int, zoom: float = 1.05,

@@ -8,7 +8,8 @@ after the last needed layer) → activations → objective → optimizer → par
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
@@ -34,6 +35,20 @@ class RenderResult:
     @property
     def final_objective(self) -> list[float]:
         return self.history[-1] if self.history else []
+
+
+@contextmanager
+def frozen(model: nn.Module) -> Iterator[nn.Module]:
+    """The model with every parameter's requires_grad off (no weight gradients are computed),
+    restored on exit, also on error."""
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    for p in trainable:
+        p.requires_grad_(False)
+    try:
+        yield model
+    finally:
+        for p in trainable:
+            p.requires_grad_(True)
 
 
 def default_device() -> torch.device:
@@ -104,10 +119,7 @@ def render(model: nn.Module, objective: Objective, *, seeds: Sequence[int] = (0,
     amp = device.type == "cuda" if amp is None else amp
     input_size = input_size or size
     model = model.to(device).eval()
-    frozen = [p for p in model.parameters() if p.requires_grad]
-    for p in frozen:
-        p.requires_grad_(False)
-    try:
+    with frozen(model):
         infos = layer_infos(model, input_size, device)
         for layer in objective.layers:
             resolve(model, layer)
@@ -147,6 +159,3 @@ def render(model: nn.Module, objective: Objective, *, seeds: Sequence[int] = (0,
             final = images_param().detach().cpu()
         history = torch.stack(scores_per_step).cpu().tolist() if scores_per_step else []
         return RenderResult(final, history, snapshots, interrupted)
-    finally:
-        for p in frozen:
-            p.requires_grad_(True)
