@@ -53,6 +53,16 @@ def fresh_dir(path: str | os.PathLike) -> Path:
     return candidate
 
 
+def fresh_file(path: str | os.PathLike) -> Path:
+    """`path`, or `stem-2.ext`, `stem-3.ext`, … if it exists (never overwrite)."""
+    path = Path(path)
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
+
+
 def versions() -> dict[str, str]:
     """Versions that make a result reproducible."""
     from . import __version__

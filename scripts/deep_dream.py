@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 from diffprog.dream import dream, zoom_frames
-from diffprog.io import ImageReadError, load_image, save_gif, save_like, to_pil, versions, write_json
+from diffprog.io import ImageReadError, fresh_file, load_image, save_gif, save_like, to_pil, versions, write_json
 from diffprog.models import DEFAULT_MODEL, ModelError, load_model
 from diffprog.models.registry import ASSETS
 from diffprog.optvis import LayerError, objectives as obj, resolve
@@ -31,15 +31,6 @@ from diffprog.optvis.render import pick_device
 from diffprog.optvis.transforms import Normalize
 
 SAMPLE = ASSETS / "sample_landscape.png"
-
-
-def fresh_file(path: Path) -> Path:
-    """`path`, or `stem-2.ext`, `stem-3.ext`, … if it exists (never overwrite)."""
-    candidate, n = path, 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-    return candidate
 
 
 def parse_layers(specs: list[str]) -> list[tuple[str, float]]:
