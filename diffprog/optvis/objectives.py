@@ -153,6 +153,22 @@ def diversity(layer: str) -> Objective:
     return Objective(score, [layer], f"diversity({layer})")
 
 
+def embedding_similarity(targets: torch.Tensor, weights: Sequence[float] | torch.Tensor,
+                         layer: str = OUTPUT) -> Objective:
+    """Σ_p w_p · mean_k cos(e_k, t_p): the weighted cosine similarity of the layer's embeddings e_k to
+    target embeddings t_p (P, D), averaged over the k = 1…K views of each image (cutouts: the layer
+    sees B·K rows, image-major). CLIP guidance: t_p are prompt embeddings, negative w_p push away."""
+    targets = torch.nn.functional.normalize(torch.as_tensor(targets, dtype=torch.float32), dim=-1)
+    weights = torch.as_tensor(weights, dtype=torch.float32)
+
+    def score(a, images):
+        embeddings = torch.nn.functional.normalize(a[layer].float().flatten(1), dim=-1)
+        similarity = embeddings @ targets.to(embeddings.device).T  # (B·K, P)
+        per_image = similarity.reshape(images.shape[0], -1, targets.shape[0]).mean(1)
+        return per_image @ weights.to(embeddings.device)
+    return Objective(score, [layer], f"embedding_similarity({layer}, {targets.shape[0]} targets)")
+
+
 # The lecture's regularizers λR(x), as objectives on the image (maximize −penalty).
 
 def l1(target: float = 0.5) -> Objective:

@@ -103,3 +103,23 @@ def image_param(kind: str, size: int | tuple[int, int], seeds: Sequence[int], de
     if kind == "pixel":
         return PixelImage(size, seeds, decorrelate, init=init)
     raise ValueError(f"unknown parameterization {kind!r}: choose one of {', '.join(PARAMETERIZATIONS)}")
+
+
+class GeneratorImage(nn.Module):
+    """Images made by a frozen generator from optimized latents (the CLIP+GAN pattern):
+
+        image = G(√d · z / ‖z‖),   z ∈ ℝ^d one per image, seeded,
+
+    the latent kept on the sphere where a standard normal prior puts almost all its mass, so the
+    generator is never asked for latents it was not trained on. G maps (B, d) to (B, 3, H, W) in [0, 1]."""
+
+    def __init__(self, generator: nn.Module, latent_dim: int, seeds: Sequence[int]):
+        super().__init__()
+        self.generator = generator.eval().requires_grad_(False)
+        self.latent_dim = latent_dim
+        self.latent = nn.Parameter(torch.stack([torch.randn(latent_dim, generator=torch.Generator().manual_seed(s))
+                                                for s in seeds]))
+
+    def forward(self) -> torch.Tensor:
+        z = nn.functional.normalize(self.latent, dim=1) * math.sqrt(self.latent_dim)
+        return self.generator(z)

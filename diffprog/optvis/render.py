@@ -100,7 +100,7 @@ def layer_infos(model: nn.Module, input_size: int, device: torch.device) -> list
 
 def render(model: nn.Module, objective: Objective, *, seeds: Sequence[int] = (0,), size: int = 64,
            input_size: int | None = None, mean: Sequence[float] = (0.0, 0.0, 0.0),
-           std: Sequence[float] = (1.0, 1.0, 1.0), param: str = "fourier", decorrelate: bool = True, decay: float = 1.5,
+           std: Sequence[float] = (1.0, 1.0, 1.0), param: str | nn.Module = "fourier", decorrelate: bool = True, decay: float = 1.5,
            init: torch.Tensor | None = None, transforms: list | None = None, steps: int = 256,
            lr: float = 0.05, optimizer: str = "adam", device: str | torch.device | None = None,
            snapshot_every: int = 0, progress: bool = True, amp: bool | None = None) -> RenderResult:
@@ -111,6 +111,8 @@ def render(model: nn.Module, objective: Objective, *, seeds: Sequence[int] = (0,
     is in the batch. Model weights are frozen for the run (and restored after). Ctrl-C stops early
     and returns the current images (interrupted=True).
 
+    param: 'fourier', 'pixel', or a module whose forward() returns the images (B, 3, H, W) in
+    [0, 1] (e.g. `GeneratorImage`); only its parameters with requires_grad are optimized.
     amp: run the network under bfloat16 autocast (default: on CUDA); the image, its gradient and
     the objective's reductions stay float32. The loop keeps the objective on the device and reads it
     back only every few steps for the progress bar.
@@ -125,11 +127,12 @@ def render(model: nn.Module, objective: Objective, *, seeds: Sequence[int] = (0,
             resolve(model, layer)
         validate_objective(objective, infos)
         calls = {i.name: i.calls for i in infos}
-        images_param = image_param(param, size, seeds, decorrelate, init, decay).to(device)
+        images_param = (param if isinstance(param, nn.Module) else
+                        image_param(param, size, seeds, decorrelate, init, decay)).to(device)
         pipeline = (standard_transforms(size) if transforms is None else list(transforms)) + \
             [Resize(input_size), Normalize(mean, std)]
         rng = PerImageRandom(seeds, device)
-        opt = _make_optimizer(optimizer, images_param.parameters(), lr)
+        opt = _make_optimizer(optimizer, [p for p in images_param.parameters() if p.requires_grad], lr)
         scores_per_step: list[torch.Tensor] = []
         snapshots: dict[int, torch.Tensor] = {}
         interrupted = False

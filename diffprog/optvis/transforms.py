@@ -16,9 +16,10 @@ import torch.nn.functional as F
 class PerImageRandom:
     """One random stream per image (a torch.Generator seeded from the image's seed).
 
-    `uniform(lo, hi)` gives one number per image, (B,) on the device. Numbers are drawn ahead in
-    blocks of `block` per image and copied to the device once per block, so the step loop makes no
-    per-step host round-trips; image b's k-th number depends only on its own seed."""
+    `uniform(lo, hi)` gives one number per image, (B,) on the device; `uniform(lo, hi, count)` gives
+    `count` per image, (B, count). Numbers are drawn ahead in blocks of `block` per image and copied
+    to the device once per block, so the step loop makes no per-step host round-trips; image b's
+    k-th number depends only on its own seed."""
 
     def __init__(self, seeds: Sequence[int], device: torch.device, block: int = 256):
         self.generators = [torch.Generator().manual_seed(int(s) * 7919 + 17) for s in seeds]
@@ -26,14 +27,16 @@ class PerImageRandom:
         self.pool = torch.empty(len(seeds), 0, device=device)
         self.used = 0
 
-    def uniform(self, low: float, high: float) -> torch.Tensor:
-        if self.used == self.pool.shape[1]:
-            draws = torch.stack([torch.rand(self.block, generator=g) for g in self.generators])
+    def uniform(self, low: float, high: float, count: int | None = None) -> torch.Tensor:
+        k = 1 if count is None else count
+        if self.used + k > self.pool.shape[1]:
+            draws = torch.stack([torch.rand(max(self.block, k), generator=g) for g in self.generators])
             self.pool = draws.to(self.device, non_blocking=True)
             self.used = 0
-        column = self.pool[:, self.used]
-        self.used += 1
-        return low + (high - low) * column
+        columns = self.pool[:, self.used:self.used + k]
+        self.used += k
+        numbers = low + (high - low) * columns
+        return numbers[:, 0] if count is None else numbers
 
 
 class Pad:
