@@ -17,18 +17,11 @@ import sys
 import time
 from pathlib import Path
 
+from measure import peak_mb
+
 ROOT = Path(__file__).resolve().parents[1]
 LAYER = "block3.conv"
 
-
-def _peak_mb(device: str) -> float:
-    import resource
-
-    import torch
-
-    if device == "cuda":
-        return torch.cuda.max_memory_allocated() / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _setup(size: int, device: str):
@@ -97,7 +90,7 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         fn, tile = TOOLS[sys.argv[2]]
         seconds = fn(int(sys.argv[3]), sys.argv[4], tile)
-        print(json.dumps({"seconds": seconds, "peak_mb": _peak_mb(sys.argv[4])}))
+        print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(sys.argv[4])}))
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])

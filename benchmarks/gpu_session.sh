@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Every GPU check the ops and unit-visualization work still needs, in one device-tool call:
-# CUDA op checks, the op benchmark and the unit-visualization benchmark. Results land in $OUT.
+# Every GPU check the ops, unit-visualization, DeepDream and CLIP work still needs, in one device-tool
+# call: CUDA op checks and the ops, unit-visualization, DeepDream and CLIP benchmarks. Results land in $OUT.
 #
 # The GPU machine has torch, torchvision, matplotlib, pillow, tqdm and pytest but no network:
 # carry torch-lucent and its needs as wheels (here, once):
 #   echo /.whl/ >> .git/info/exclude
 #   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
-#     --platform manylinux2014_x86_64 -d .whl torch-lucent==0.1.8 kornia==0.4.1 decorator
+#     --platform manylinux2014_x86_64 -d .whl torch-lucent==0.1.8 kornia==0.4.1 decorator \
+#     open_clip_torch==3.3.0 ftfy wcwidth regex huggingface_hub safetensors timm filelock fsspec pyyaml \
+#     packaging typing_extensions httpx httpcore h11 anyio idna certifi sniffio hf-xet
+# (open_clip for benchmarks/clip.py; if an import still fails there, add the missing package.)
 # then run with carry [".whl"]:  bash benchmarks/gpu_session.sh
 set -o pipefail
 if ls .whl/*.whl >/dev/null 2>&1; then
@@ -22,4 +25,6 @@ python3 -m diffprog.check --devices cuda > "$OUT/check_cuda.txt" 2>&1
 python3 benchmarks/ops.py --device cuda > "$OUT/ops_cuda.md" 2>&1
 python3 benchmarks/unitvis.py --device cuda --steps 128 --batches 1 8 32 > "$OUT/unitvis_cuda.md" 2>&1
 python3 benchmarks/dream.py --device cuda > "$OUT/dream_cuda.md" 2>&1
+python3 benchmarks/clip.py --device cuda > "$OUT/clip_cuda.md" 2>&1
+python3 -m pytest -q -p no:cacheprovider tests/test_clip.py -k "autocast or rises" 2>&1 | tail -n 3 > "$OUT/clip_tests.log"
 tail -n 3 "$OUT"/*.md "$OUT/check_cuda.txt"

@@ -20,17 +20,10 @@ import sys
 import time
 from pathlib import Path
 
+from measure import peak_mb
+
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def _peak_memory_mb(device: str) -> float:
-    import resource
-
-    import torch
-
-    if device == "cuda":
-        return torch.cuda.max_memory_allocated() / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _model(device: str):
@@ -123,7 +116,7 @@ def _child(tool: str, batch: int, steps: int, device: str) -> None:
 
     torch.manual_seed(0)
     seconds = TOOLS[tool](batch, steps, device)
-    print(json.dumps({"seconds": seconds, "peak_mb": _peak_memory_mb(device)}))
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(device)}))
 
 
 def measure(tool: str, batch: int, steps: int, device: str) -> dict | None:

@@ -223,3 +223,11 @@ def test_a_batch_that_does_not_fit_is_halved_with_a_message(model, monkeypatch):
             result = visualize_units(model, "block2.conv2", list(range(7)), batch=8, size=32, input_size=32,
                                      steps=2, progress=False, device="cpu")
     assert result.images.shape[0] == 7 and len(result.history[0]) == 7
+
+
+def test_channels_last_layout_gives_the_same_images_and_restores_the_model(model):
+    standard = _run(model, obj.channel("block2.conv2", 3), steps=12, nhwc=False)
+    nhwc = _run(model, obj.channel("block2.conv2", 3), steps=12, nhwc=True)
+    torch.testing.assert_close(nhwc.images, standard.images, atol=1e-4, rtol=0)
+    assert nhwc.final_objective == pytest.approx(standard.final_objective, rel=1e-4)
+    assert all(p.is_contiguous() for p in model.parameters()), "the model's layout was not restored"

@@ -1,0 +1,22 @@
+"""What every benchmark measures the same way (run as `python benchmarks/X.py`, so importable as
+`measure`)."""
+from __future__ import annotations
+
+
+def peak_mb(device: str) -> float:
+    """Peak memory of this process in MiB: CUDA's max allocated on a GPU, max resident set on a CPU."""
+    import resource
+
+    import torch
+
+    if device == "cuda":
+        return torch.cuda.max_memory_allocated() / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def sync(device: str) -> None:
+    """Wait for queued GPU work, so a timer reads what ran."""
+    import torch
+
+    if device == "cuda":
+        torch.cuda.synchronize()
