@@ -60,14 +60,17 @@ def _frequencies(h: int, w: int) -> torch.Tensor:
 
 
 class FourierImage(nn.Module):
-    """image = σ(C · irfft2(s ⊙ spectrum) / 4) with s_f = √(HW) / max(f, 1/max(H, W))^decay."""
+    """image = σ(C · irfft2(s ⊙ spectrum) / 4) with s_f = 1 / max(f, 1/max(H, W))^decay and the
+    unitary (norm="ortho") inverse transform, as in Lucid (whose irfft2d divides by HW and whose
+    scale carries √(HW)): the initial image is a faint 1/f texture around grey at every size, not
+    a saturated one."""
 
     def __init__(self, size: tuple[int, int], seeds: Sequence[int], decorrelate: bool = True, sd: float = 0.01,
                  decay: float = 1.5, init: torch.Tensor | None = None):
         super().__init__()
         h, w = size
         self.size, self.decorrelate = (h, w), decorrelate
-        scale = 1.0 / torch.clamp(_frequencies(h, w), min=1.0 / max(h, w)) ** decay * math.sqrt(h * w)
+        scale = 1.0 / torch.clamp(_frequencies(h, w), min=1.0 / max(h, w)) ** decay
         self.register_buffer("scale", scale)
         if init is not None:
             spectrum = torch.fft.rfft2(_from_rgb(init, decorrelate) * 4, norm="ortho") / scale
@@ -86,12 +89,13 @@ PARAMETERIZATIONS = ("fourier", "pixel")
 
 
 def image_param(kind: str, size: int | tuple[int, int], seeds: Sequence[int], decorrelate: bool = True,
-                init: torch.Tensor | None = None, decay: float = 1.5) -> nn.Module:
+                init: torch.Tensor | None = None, decay: float = 1.5, sd: float = 0.01) -> nn.Module:
     """A parameterization module whose forward() returns (len(seeds), 3, H, W) in [0, 1].
 
     init: start from these images (B, 3, H, W) in [0, 1] instead of noise. decay: the Fourier
     spectrum's 1/f exponent (Lucid uses 1.0; 1.5 gives smoother images, and cleaner ones when the
-    image is larger than what the network sees)."""
+    image is larger than what the network sees). sd: standard deviation of the initial noise (of
+    the spectrum or the pixels, before the sigmoid)."""
     size = (size, size) if isinstance(size, int) else tuple(size)
     if init is not None and init.shape[-2:] != size:
         init = torch.nn.functional.interpolate(init, size=size, mode="bilinear", antialias=True,
@@ -99,9 +103,9 @@ def image_param(kind: str, size: int | tuple[int, int], seeds: Sequence[int], de
     if init is not None and init.shape[0] != len(seeds):
         init = init.expand(len(seeds), -1, -1, -1)
     if kind == "fourier":
-        return FourierImage(size, seeds, decorrelate, decay=decay, init=init)
+        return FourierImage(size, seeds, decorrelate, sd=sd, decay=decay, init=init)
     if kind == "pixel":
-        return PixelImage(size, seeds, decorrelate, init=init)
+        return PixelImage(size, seeds, decorrelate, sd=sd, init=init)
     raise ValueError(f"unknown parameterization {kind!r}: choose one of {', '.join(PARAMETERIZATIONS)}")
 
 

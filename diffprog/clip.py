@@ -1,0 +1,223 @@
+"""CLIP guidance: optimize an image (or a generator's latent) so that CLIP's image embedding
+matches text and image prompts — the lecture's "CLIP" and "CLIP+GAN".
+
+It is the unit-visualization engine with three parts swapped in: the network is CLIP's image
+tower (its output embedding is the "layer"), the objective is the weighted cosine similarity to
+the prompts' embeddings (`objectives.embedding_similarity`), and the transforms are random cutouts.
+
+    clip = load_clip()                                          # embedded, offline
+    result = clip_optimize(clip, [parse_prompt("a red star"), parse_prompt("a blue circle:-0.5")])
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .io import load_image
+from .models.clip_models import Clip
+from .optvis import objectives
+from .optvis.cutouts import Cutouts
+from .optvis.layers import OUTPUT
+from .optvis.param import GeneratorImage
+from .optvis.param import image_param as make_image_param
+from .optvis.render import render
+
+
+#: Defaults shared by clip_optimize and scripts/clip_optimize.py.
+SIZE, STEPS, LR, CUTOUTS = 128, 300, 0.05, 32
+#: Learning rate of a generator's latent (on the sphere of radius √d, so steps are relative to √d).
+GENERATOR_LR = 0.2
+#: Smallest cutout side, as a fraction of the image side. Large crops, because the embedded CLIP
+#: saw whole scenes only and its embedding encodes where things are ("in the top left"): small
+#: crops move an object around and pull the image in conflicting directions. CLIPs trained on
+#: random crops (the open_clip models) take smaller ones (--cutout-min 0.3).
+CUTOUT_MIN = 0.8
+#: Initial noise of the image parameterizations: a visible texture, not the faint one of unit
+#: visualization. A uniform grey image can sit where every ReLU of a small CLIP is off (the scenes
+#: CLIP's input normalization maps grey to exactly 0), and there the gradient is exactly zero.
+INIT_SD = 0.05
+
+
+class PromptError(ValueError):
+    """A prompt that cannot be used: empty text, weight not a number, unreadable image."""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A text or an image (path) to move the image towards (weight > 0) or away from (weight < 0)."""
+    text: str | None = None
+    image: str | None = None
+    weight: float = 1.0
+
+    @property
+    def label(self) -> str:
+        return self.text if self.text is not None else f"image:{self.image}"
+
+
+def _split_weight(spec: str, what: str) -> tuple[str, float]:
+    body, sep, tail = spec.rpartition(":")
+    if not sep:
+        return spec, 1.0
+    try:
+        weight = float(tail)
+    except ValueError:
+        raise PromptError(f"the weight {tail!r} of {what} {spec!r} is not a number: write {what.upper()}:WEIGHT, "
+                          f"e.g. 'a red star:2' or 'a blue circle:-0.5' (the weight defaults to 1)") from None
+    if not math.isfinite(weight):
+        raise PromptError(f"the weight of {what} {spec!r} must be a finite number, got {tail!r}")
+    return body, weight
+
+
+def parse_prompt(spec: str) -> Prompt:
+    """'a red star' → weight 1; 'a red star:2' → weight 2; 'a blue circle:-0.5' pushes away."""
+    text, weight = _split_weight(spec, "text")
+    if not text.strip():
+        raise PromptError(f"empty prompt {spec!r}: give some text, e.g. --prompt 'a red star'")
+    return Prompt(text=text.strip(), weight=weight)
+
+
+def parse_image_prompt(spec: str) -> Prompt:
+    """'photo.png' or 'photo.png:0.5': match that image's CLIP embedding."""
+    path, weight = _split_weight(spec, "image")
+    if not path.strip():
+        raise PromptError(f"empty image prompt {spec!r}: give the path of an image")
+    return Prompt(image=path.strip(), weight=weight)
+
+
+def resize(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Images (B, 3, H, W) → (B, 3, size, size), antialiased (the whole image, squashed if not square)."""
+    if tuple(images.shape[-2:]) == (size, size):
+        return images
+    return nn.functional.interpolate(images, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+
+
+def prompt_embeddings(clip: Clip, prompts: Sequence[Prompt], device: torch.device) -> torch.Tensor:
+    """Unit-norm CLIP embeddings (P, D) of the prompts: text through the text tower, image prompts
+    (read with diffprog.io.load_image, resized to the model's input) through the image tower."""
+    if not prompts:
+        raise PromptError("no prompts: give at least one --prompt TEXT or --image-prompt PATH")
+    rows = []
+    with torch.no_grad():
+        for p in prompts:
+            if p.text is not None:
+                rows.append(clip.text_features([p.text])[0].to(device))
+            else:
+                try:
+                    image, _ = load_image(p.image)
+                except Exception as error:  # ImageReadError names the file and the reason
+                    raise PromptError(f"image prompt: {error}") from error
+                rows.append(clip.image_features(resize(image[None].to(device), clip.input_size))[0])
+    return torch.stack(rows)
+
+
+class ImageTower(nn.Module):
+    """CLIP's image encoder as the network render() runs: normalized images (B, 3, S, S) → (B, D)."""
+
+    def __init__(self, clip: Clip):
+        super().__init__()
+        self.model = clip.model
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.model.encode_image(images)
+
+
+@dataclass
+class ClipResult:
+    images: torch.Tensor  # (B, 3, H, W) in [0, 1], on the CPU
+    history: list[list[float]]  # weighted similarity per image, per step
+    similarity: dict[str, list[float]]  # prompt label → final cosine similarity per image
+    snapshots: dict[int, torch.Tensor] = field(default_factory=dict)
+    interrupted: bool = False
+
+
+@torch.no_grad()
+def similarities(clip: Clip, images: torch.Tensor, prompts: Sequence[Prompt], targets: torch.Tensor) -> dict[str, list[float]]:
+    """Cosine similarity of each whole image (resized to the model's input) to each prompt."""
+    device = targets.device
+    features = clip.image_features(resize(images.to(device), clip.input_size))
+    table = (features @ targets.T).cpu()
+    return {p.label: table[:, i].tolist() for i, p in enumerate(prompts)}
+
+
+def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, seeds: Sequence[int] = (0,), size: int = SIZE,
+                  param: str = "fourier", decay: float = 1.5, tv: float = 0.0, generator: nn.Module | None = None,
+                  latent_dim: int | None = None, init: torch.Tensor | None = None, cutouts: int = CUTOUTS,
+                  cutout_min: float = CUTOUT_MIN, cutout_noise: float = 0.05, steps: int = STEPS, lr: float | None = None,
+                  optimizer: str = "adam",
+                  device: str | torch.device | None = None, amp: bool | None = None, snapshot_every: int = 0,
+                  progress: bool = True) -> ClipResult:
+    """Maximize Σ_p w_p cos(CLIP(cutouts(x)), t_p) over len(seeds) images of `size` px.
+
+    param: 'fourier' or 'pixel' (the engine's parameterizations, starting from `init` (B or 1, 3, H, W)
+    in [0, 1] when given), or 'generator': x = generator(z) with z optimized (latent_dim inputs;
+    the image size is then the generator's). lr: default LR for images, GENERATOR_LR for latents. decay: the Fourier spectrum's 1/f exponent. tv: weight
+    of the total-variation penalty λR(x) subtracted from the objective. cutouts: crops per image and step, their side
+    uniform in [cutout_min, 1] of the image side. Ctrl-C returns the current images (interrupted=True).
+    """
+    from .optvis.render import default_device
+
+    device = torch.device(device) if device is not None else default_device()
+    targets = prompt_embeddings(clip, prompts, device)
+    objective = objectives.embedding_similarity(targets, [p.weight for p in prompts], OUTPUT)
+    if tv:
+        objective = objective + tv * objectives.total_variation()
+    if param == "generator":
+        if generator is None or latent_dim is None:
+            raise ValueError("param='generator' needs a generator module and its latent_dim")
+        image_param: str | nn.Module = GeneratorImage(generator, latent_dim, seeds)
+    elif param in ("fourier", "pixel"):
+        image_param = make_image_param(param, size, seeds, init=init, decay=decay, sd=INIT_SD)
+    else:
+        raise ValueError(f"unknown parameterization {param!r}: choose fourier, pixel or generator")
+    lr = lr if lr is not None else GENERATOR_LR if param == "generator" else LR
+    crops = Cutouts(cutouts, clip.input_size, min_fraction=cutout_min, noise=cutout_noise, seed=seeds[0])
+    result = render(ImageTower(clip), objective, seeds=seeds, size=size, input_size=clip.input_size,
+                    mean=clip.mean, std=clip.std, param=image_param, transforms=[crops], steps=steps,
+                    lr=lr, optimizer=optimizer, device=device, snapshot_every=snapshot_every, progress=progress,
+                    amp=amp)
+    return ClipResult(result.images, result.history, similarities(clip, result.images, prompts, targets),
+                      result.snapshots, result.interrupted)
+
+
+def write_clip_outputs(out: Path, result: ClipResult, prompts: Sequence[Prompt], seeds: Sequence[int],
+                       settings: dict, scale: int = 1, gif: bool = False) -> list[Path]:
+    """image_XX.png + .json per image (settings, seed, final similarity per prompt), contact_sheet.png
+    labelled with the first prompt's similarity, objective.png (weighted similarity per step),
+    optional optimization.gif, run.json. Every file is written atomically."""
+    from .io import contact_sheet, save_gif, save_image, save_png, versions, write_json
+    from .plots import plot_loss_curves
+
+    written = []
+    first = prompts[0].label
+    labels = [f"seed {s}: {result.similarity[first][i]:.3f}" for i, s in enumerate(seeds)]
+    for i, seed in enumerate(seeds):
+        stem = out / f"image_{i:02d}"
+        written.append(save_png(result.images[i], stem.with_suffix(".png"), scale))
+        write_json(stem.with_suffix(".json"), {
+            **settings, "seed": seed, "similarity": {k: v[i] for k, v in result.similarity.items()},
+            "final_objective": result.history[-1][i] if result.history else None,
+            "interrupted": result.interrupted, "versions": versions()})
+    title = " · ".join(f"{p.label} ({p.weight:+g})" for p in prompts)[:120]
+    sheet = contact_sheet(result.images, labels, scale=max(scale, 128 // result.images.shape[-1]), title=title)
+    written.append(save_image(sheet, out / "contact_sheet.png"))
+    if result.history:
+        curves = {f"seed {s}": [step[i] for step in result.history] for i, s in enumerate(seeds[:12])}
+        plot_loss_curves(curves, out / "objective.png", title="Σ w·cos(CLIP(cutouts), prompt) per step (higher is better)",
+                         ylabel="weighted similarity", log=False)
+        written.append(out / "objective.png")
+    if gif and result.snapshots:
+        sheet_scale = max(scale, 128 // result.images.shape[-1])
+        frames = [contact_sheet(images, labels, scale=sheet_scale, title=f"step {step}")
+                  for step, images in sorted(result.snapshots.items())]
+        frames.append(contact_sheet(result.images, labels, scale=sheet_scale, title="final"))
+        written.append(save_gif(frames, out / "optimization.gif"))
+    written.append(write_json(out / "run.json", {
+        **settings, "seeds": list(seeds), "similarity": result.similarity,
+        "final_objective": result.history[-1] if result.history else None,
+        "interrupted": result.interrupted, "versions": versions()}))
+    return written

@@ -1,0 +1,42 @@
+"""Are CLIP-guided images what the prompt says, or adversarial to one network? Optimize images
+for prompts with one CLIP and ask an independently trained second CLIP which caption of the
+prompt's family (e.g. all 36 'a {colour} {shape}') each image shows."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from .clip import clip_optimize, parse_prompt, resize
+from .models.clip_models import Clip
+
+
+@dataclass
+class PromptTransferReport:
+    rate: float  # fraction of images whose prompt the judge ranks first in the family
+    per_prompt: dict[str, float]
+    judged: dict[str, list[str]]  # prompt → the judge's top caption per image
+    images: dict[str, torch.Tensor]  # prompt → (seeds, 3, H, W)
+
+
+@torch.no_grad()
+def rank_first(judge: Clip, images: torch.Tensor, family: Sequence[str]) -> list[str]:
+    """The judge's best caption in `family` for each image (B, 3, H, W) in [0, 1]."""
+    text = judge.text_features(list(family))
+    device = text.device
+    scores = judge.image_features(resize(images.to(device), judge.input_size)) @ text.T
+    return [family[i] for i in scores.argmax(1).tolist()]
+
+
+def prompt_transfer(source: Clip, judge: Clip, prompts: Sequence[str], family: Sequence[str], seeds: Sequence[int],
+                    **optimize) -> PromptTransferReport:
+    """For each prompt (a member of `family`), optimize len(seeds) images with `source` (keyword
+    arguments go to clip_optimize) and count how often `judge` ranks the prompt first in `family`."""
+    judged, images = {}, {}
+    for prompt in prompts:
+        result = clip_optimize(source, [parse_prompt(prompt)], seeds=seeds, progress=False, **optimize)
+        images[prompt] = result.images
+        judged[prompt] = rank_first(judge, result.images, family)
+    per_prompt = {p: sum(j == p for j in judged[p]) / len(seeds) for p in prompts}
+    return PromptTransferReport(sum(per_prompt.values()) / len(prompts), per_prompt, judged, images)

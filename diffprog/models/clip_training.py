@@ -1,0 +1,159 @@
+"""Train the embedded scenes CLIP: open_clip's CLIP class, tokenizer and contrastive loss (ClipLoss)
+on procedural captioned scenes drawn fresh every step, and measure zero-shot caption retrieval
+on colour × shape pairs no training scene contained.
+
+Contrastive loss (CLIP): for a batch of N image and text embeddings u_i, v_j (unit norm) and the
+learned temperature τ, logits z_ij = u_i·v_j / τ and
+
+    J = ½ (CE(z, diag) + CE(zᵀ, diag)),
+
+so each image must pick out its own caption and each caption its own image. Captions repeat in
+procedural data ("a red circle"), and a repeated caption would be a false negative, so each batch
+keeps one scene per caption.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from ..data.captioned_scenes import (COLOURS, HELD_OUT, POSITIONS, SHAPES, SIZES, Thing, make_captioned_scenes,
+                                     render_scenes, single_object_captions)
+from ..io import atomic_path
+from .clip_models import SCENES_CLIP_CONFIG, SCENES_PREPROCESS, Clip
+
+EVAL_SEED_OFFSET = 1_000_000  # evaluation scenes come from seeds no training step uses
+
+
+@dataclass
+class ClipTrainResult:
+    clip: Clip
+    losses: list[float]
+    metrics: dict[str, float]
+    seconds: float
+    interrupted: bool
+
+
+def new_scenes_clip(seed: int) -> Clip:
+    import open_clip
+    from open_clip.model import CLIP
+
+    torch.manual_seed(seed)
+    model = CLIP(**SCENES_CLIP_CONFIG)
+    tokenizer = open_clip.SimpleTokenizer(context_length=SCENES_CLIP_CONFIG["text_cfg"]["context_length"])
+    return Clip(model, tokenizer, "scenes-clip", None, SCENES_PREPROCESS["size"],
+                tuple(SCENES_PREPROCESS["mean"]), tuple(SCENES_PREPROCESS["std"]))
+
+
+def _unique_batch(batch: int, seed: int) -> tuple[torch.Tensor, list[str]]:
+    images, captions, _ = make_captioned_scenes(batch + batch // 2, seed=seed)
+    first = {}
+    for i, c in enumerate(captions):
+        first.setdefault(c, i)
+    keep = list(first.values())[:batch]
+    return images[keep], [captions[i] for i in keep]
+
+
+def _single_object_scenes(combos: list[tuple[str, str]], n: int, seed: int) -> list[list[Thing]]:
+    g = torch.Generator().manual_seed(seed)
+    pick = lambda k: int(torch.randint(k, (1,), generator=g))  # noqa: E731
+    scenes = []
+    for i in range(n):
+        colour, shape = combos[i % len(combos)]
+        scenes.append([Thing(shape, colour, list(SIZES)[pick(len(SIZES))], list(POSITIONS)[pick(len(POSITIONS))])])
+    return scenes
+
+
+@torch.no_grad()
+def zero_shot_metrics(clip: Clip, n: int = 600, seed: int = EVAL_SEED_OFFSET) -> dict[str, float]:
+    """Zero-shot retrieval accuracy on single-object scenes: pick the right one of the 36
+    'a {colour} {shape}' captions, for held-out pairs (never seen in training) and for seen pairs;
+    and pick the right one of the 5 positions ('a red circle in the top left', …)."""
+    clip.model.eval()
+    candidates = single_object_captions()
+    text = clip.text_features(candidates)
+    seen = [(c, s) for c in COLOURS for s in SHAPES if (c, s) not in HELD_OUT]
+    metrics = {}
+    for label, combos in (("held_out", list(HELD_OUT)), ("seen", seen)):
+        scenes = _single_object_scenes(combos, n, seed)
+        images = render_scenes(scenes, clip.input_size, seed + 1).to(text.device)
+        predicted = (clip.image_features(images) @ text.T).argmax(1).cpu()
+        truth = torch.tensor([candidates.index(("an " if s[0].colour[0] in "aeiou" else "a ") +
+                                               f"{s[0].colour} {s[0].shape}") for s in scenes])
+        metrics[f"{label}_colour_shape_accuracy"] = (predicted == truth).float().mean().item()
+        if label == "seen":
+            where = list(POSITIONS)
+            correct = 0
+            for i, s in enumerate(scenes):
+                t = s[0]
+                options = [f"a {t.colour} {t.shape} " + ("in the center" if p == "center" else f"in the {p}")
+                           for p in where]
+                scores = clip.image_features(images[i:i + 1]) @ clip.text_features(options).T
+                correct += int(scores.argmax().item() == where.index(t.position))
+            metrics["seen_position_accuracy"] = correct / len(scenes)
+    return metrics
+
+
+def train_scenes_clip(seed: int = 0, steps: int = 2000, batch: int = 256, lr: float = 2e-3, warmup: int = 100,
+                      device: str | torch.device = "cpu", progress: bool = True) -> ClipTrainResult:
+    """Train the embedded CLIP with AdamW, linear warm-up then cosine decay. Reproducible from
+    `seed` on a given device. Ctrl-C stops early and returns the model (interrupted=True)."""
+    import open_clip
+
+    device = torch.device(device)
+    clip = new_scenes_clip(seed)
+    model = clip.model.to(device).train()
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embedding" not in n]
+    rest = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embedding" not in n)]
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": rest, "weight_decay": 0.0}],
+                                  lr=lr, betas=(0.9, 0.98), eps=1e-6)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: (s + 1) / warmup if s < warmup else 0.5 * (1 + math.cos(math.pi * (s - warmup) / (steps - warmup))))
+    loss_fn = open_clip.ClipLoss()
+    mean = torch.tensor(clip.mean, device=device).view(1, 3, 1, 1)
+    std = torch.tensor(clip.std, device=device).view(1, 3, 1, 1)
+    losses, start, interrupted = [], time.time(), False
+    bar = tqdm(range(steps), desc="train clip", disable=not progress)
+    try:
+        for step in bar:
+            images, captions = _unique_batch(batch, seed * EVAL_SEED_OFFSET // 10 + step)
+            images = (images.to(device) - mean) / std
+            tokens = clip.tokenizer(captions).to(device)
+            image_features, text_features, logit_scale = model(images, tokens)
+            loss = loss_fn(image_features, text_features, logit_scale)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            with torch.no_grad():
+                model.logit_scale.clamp_(0, math.log(100))
+            losses.append(loss.item())
+            if step % 20 == 0:
+                bar.set_postfix(loss=f"{loss.item():.3f}")
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        bar.close()
+    model.eval()
+    return ClipTrainResult(clip, losses, zero_shot_metrics(clip), time.time() - start, interrupted)
+
+
+def save_scenes_clip(clip: Clip, folder: Path) -> Path:
+    """Write the model in open_clip's local-dir format (float16 safetensors + open_clip_config.json),
+    each file atomically. Returns the weights' path."""
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in clip.model.state_dict().items()}
+    weights = folder / "open_clip_model.safetensors"
+    with atomic_path(weights) as tmp:
+        save_file(state, str(tmp))
+    config = {"model_cfg": SCENES_CLIP_CONFIG, "preprocess_cfg": SCENES_PREPROCESS}
+    with atomic_path(folder / "open_clip_config.json") as tmp:
+        Path(tmp).write_text(json.dumps(config, indent=2))
+    return weights

@@ -1,0 +1,109 @@
+"""CLIP-guided image optimization: make an image (or a generator's latent) whose CLIP embedding
+matches text and image prompts, maximizing Σ_p w_p · cos(CLIP(cutouts(x)), t_p).
+
+    python scripts/clip_optimize.py --prompt "a red star"                         # embedded CLIP, offline
+    python scripts/clip_optimize.py --prompt "a yellow circle" --prompt "a blue square:-0.5"
+    python scripts/clip_optimize.py --prompt "a green cross" --param generator     # CLIP+GAN: optimize z
+    python scripts/clip_optimize.py --model ViT-B-32 --pretrained laion2b_s34b_b79k --prompt "a lighthouse"
+    python scripts/clip_optimize.py --model ViT-B-32 --pretrained open_clip_pytorch_model.bin --prompt "a lighthouse"
+
+A prompt is TEXT or TEXT:WEIGHT (negative weights push away); an image prompt PATH or PATH:WEIGHT.
+Writes to a fresh folder: image_XX.png with image_XX.json (every setting, seed, final similarity
+per prompt), contact_sheet.png, objective.png (the objective per step), optimization.gif with
+--gif, run.json. Ctrl-C stops and still writes the current images.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from diffprog import clip as guidance
+from diffprog.clip import PromptError, clip_optimize, parse_image_prompt, parse_prompt, write_clip_outputs
+from diffprog.io import ImageReadError, fresh_dir, load_image
+from diffprog.models import ModelError
+from diffprog.models.clip_models import DEFAULT_CLIP, load_clip
+from diffprog.models.scene_decoder import load_scene_decoder
+from diffprog.optvis.render import OPTIMIZERS, pick_device
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--prompt", action="append", default=[], metavar="TEXT[:WEIGHT]",
+                   help="text to match (repeatable); ':WEIGHT' sets its weight (default 1), negative pushes away")
+    p.add_argument("--image-prompt", action="append", default=[], metavar="PATH[:WEIGHT]",
+                   help="image whose CLIP embedding to match (repeatable), with an optional weight")
+    p.add_argument("--init", metavar="IMG", help="start from this image instead of noise (fourier/pixel)")
+    p.add_argument("--model", default=DEFAULT_CLIP,
+                   help=f"{DEFAULT_CLIP} (embedded, offline) or an open_clip architecture name (default {DEFAULT_CLIP})")
+    p.add_argument("--pretrained", metavar="TAG|PATH",
+                   help="open_clip pretrained tag (downloads and caches) or a local checkpoint file")
+    p.add_argument("--param", default="fourier", choices=("fourier", "pixel", "generator"),
+                   help="what is optimized: the image's spectrum (default), its pixels, or a generator's latent")
+    p.add_argument("--generator", metavar="PATH",
+                   help="generator weights for --param generator (default: the embedded scene decoder)")
+    p.add_argument("--cutouts", type=int, default=guidance.CUTOUTS,
+                   help=f"random crops per image and step (default {guidance.CUTOUTS})")
+    p.add_argument("--cutout-min", type=float, default=guidance.CUTOUT_MIN,
+                   help=f"smallest crop side as a fraction of the image side (default {guidance.CUTOUT_MIN})")
+    p.add_argument("--size", type=int, default=guidance.SIZE, help=f"image size in pixels (default {guidance.SIZE}; "
+                   "the generator's own size with --param generator)")
+    p.add_argument("--steps", type=int, default=guidance.STEPS, help=f"gradient steps (default {guidance.STEPS})")
+    p.add_argument("--lr", type=float, help=f"learning rate (default {guidance.LR}; {guidance.GENERATOR_LR} for "
+                   "--param generator)")
+    p.add_argument("--tv", type=float, default=0.0, help="weight of the total-variation penalty (default 0)")
+    p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS, help="default adam")
+    p.add_argument("--images", type=int, default=1, help="images to make, seeds SEED, SEED+1, … (default 1)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the first image (default 0)")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--amp", choices=["auto", "on", "off"], default="auto",
+                   help="bfloat16 autocast for CLIP (default auto: on for CUDA)")
+    p.add_argument("--out", default="outputs/clip_optimize",
+                   help="output folder (default outputs/clip_optimize; a numbered sibling if not empty)")
+    p.add_argument("--gif", action="store_true", help="also write optimization.gif")
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        prompts = [parse_prompt(s) for s in args.prompt] + [parse_image_prompt(s) for s in args.image_prompt]
+        if not prompts:
+            raise PromptError("no prompts: give at least one --prompt TEXT (e.g. --prompt 'a red star') "
+                              "or --image-prompt PATH")
+        if args.cutouts < 1 or args.steps < 1 or args.images < 1:
+            raise ValueError("--cutouts, --steps and --images must be at least 1")
+        device = pick_device(args.device)
+        init = load_image(args.init)[0][None] if args.init else None
+        generator = load_scene_decoder(args.generator) if args.param == "generator" else None
+        clip = load_clip(args.model, args.pretrained, device)
+    except (PromptError, ModelError, ImageReadError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    seeds = list(range(args.seed, args.seed + args.images))
+    try:
+        result = clip_optimize(clip, prompts, seeds=seeds, size=args.size, param=args.param, generator=generator,
+                               latent_dim=generator.latent_dim if generator is not None else None, init=init,
+                               cutouts=args.cutouts, cutout_min=args.cutout_min, steps=args.steps, lr=args.lr,
+                               tv=args.tv, optimizer=args.optimizer,
+                               device=device, amp={"auto": None, "on": True, "off": False}[args.amp],
+                               snapshot_every=max(1, args.steps // 16) if args.gif else 0)
+    except PromptError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = fresh_dir(args.out)
+    settings = {"model": args.model, "pretrained": args.pretrained, "prompts": [p.label for p in prompts],
+                "weights": [p.weight for p in prompts], "init": args.init, "param": args.param,
+                "generator": args.generator, "cutouts": args.cutouts, "cutout_min": args.cutout_min,
+                "size": int(result.images.shape[-1]),
+                "steps": args.steps, "lr": args.lr or (guidance.GENERATOR_LR if args.param == "generator" else guidance.LR),
+                "tv": args.tv, "optimizer": args.optimizer,
+                "device": str(device), "amp": args.amp, "command": "python " + " ".join(sys.argv)}
+    write_clip_outputs(out, result, prompts, seeds, settings, gif=args.gif)
+    status = "interrupted; wrote the current images" if result.interrupted else "done"
+    best = ", ".join(f"{k}: {sum(v) / len(v):.3f}" for k, v in result.similarity.items())
+    print(f"{status}: similarity {best} → {out}/contact_sheet.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

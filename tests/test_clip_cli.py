@@ -1,0 +1,57 @@
+"""scripts/clip_optimize.py: outputs, the generator path, and errors that write nothing."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+from .conftest import ROOT
+
+
+def _run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "scripts/clip_optimize.py", *args], capture_output=True, text=True,
+                          cwd=ROOT, check=check)
+
+
+def test_a_prompt_run_writes_images_settings_curve_and_gif_into_a_fresh_folder(tmp_path):
+    out = tmp_path / "clip"
+    _run("--prompt", "a red star", "--prompt", "a blue circle:-0.5", "--steps", "4", "--cutouts", "4",
+         "--size", "64", "--images", "2", "--seed", "5", "--gif", "--out", str(out))
+    assert sorted(p.name for p in out.glob("image_*.png")) == ["image_00.png", "image_01.png"]
+    meta = json.loads((out / "image_01.json").read_text())
+    assert meta["seed"] == 6 and meta["prompts"] == ["a red star", "a blue circle"] and meta["weights"] == [1.0, -0.5]
+    assert set(meta["similarity"]) == {"a red star", "a blue circle"} and "torch" in meta["versions"]
+    with Image.open(out / "image_00.png") as image:
+        assert image.size == (64, 64)
+    with Image.open(out / "optimization.gif") as gif:
+        assert gif.n_frames > 2
+    assert (out / "contact_sheet.png").exists() and (out / "objective.png").exists()
+    assert json.loads((out / "run.json").read_text())["seeds"] == [5, 6]
+    _run("--prompt", "a red star", "--steps", "1", "--cutouts", "2", "--size", "64", "--out", str(out))
+    assert (tmp_path / "clip-2" / "image_00.png").exists(), "an existing output folder was reused"
+
+
+def test_generator_run_makes_images_of_the_generators_size(tmp_path):
+    out = tmp_path / "gen"
+    _run("--prompt", "a green cross", "--param", "generator", "--steps", "3", "--cutouts", "4", "--out", str(out))
+    with Image.open(out / "image_00.png") as image:
+        assert image.size == (64, 64)
+    assert json.loads((out / "run.json").read_text())["param"] == "generator"
+
+
+@pytest.mark.parametrize("args, message", [
+    ((), "no prompts"),
+    (("--prompt", ""), "empty prompt"),
+    (("--prompt", "a red star:lots"), "'lots' of text 'a red star:lots' is not a number"),
+    (("--prompt", "a red star", "--model", "ViT-B-23", "--pretrained", "openai"), "Close names"),
+    (("--prompt", "a red star", "--image-prompt", "missing.png"), "missing.png"),
+    (("--prompt", "a red star", "--init", "missing.png"), "missing.png"),
+    (("--prompt", "a red star", "--device", "gpu"), "unknown device"),
+])
+def test_bad_input_gets_a_clear_error_and_writes_nothing(tmp_path, args, message):
+    done = _run(*args, "--steps", "1", "--out", str(tmp_path / "x"), check=False)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert not (tmp_path / "x").exists()
