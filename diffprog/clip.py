@@ -23,7 +23,7 @@ from .models.clip_models import Clip
 from .optvis import objectives
 from .optvis.cutouts import Cutouts
 from .optvis.layers import OUTPUT
-from .optvis.param import GeneratorImage
+from .optvis.param import DECAY, GeneratorImage
 from .optvis.param import image_param as make_image_param
 from .optvis.render import render
 
@@ -145,7 +145,7 @@ def similarities(clip: Clip, images: torch.Tensor, prompts: Sequence[Prompt], ta
 
 
 def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, seeds: Sequence[int] = (0,), size: int = SIZE,
-                  param: str = "fourier", decay: float = 1.5, tv: float = 0.0, generator: nn.Module | None = None,
+                  param: str = "fourier", decay: float = DECAY, tv: float = 0.0, generator: nn.Module | None = None,
                   latent_dim: int | None = None, init: torch.Tensor | None = None, cutouts: int = CUTOUTS,
                   cutout_min: float = CUTOUT_MIN, cutout_noise: float = 0.05, steps: int = STEPS, lr: float | None = None,
                   optimizer: str = "adam",

@@ -22,7 +22,7 @@ import torch
 from diffprog.io import fresh_dir
 from diffprog.models import DEFAULT_MODEL, ModelError, load_model
 from diffprog.optvis import OUTPUT, LayerError, distributed, list_layers
-from diffprog.optvis.param import PARAMETERIZATIONS
+from diffprog.optvis.param import DECAY, PARAMETERIZATIONS
 from diffprog.optvis.render import OPTIMIZERS, pick_device
 from diffprog.optvis.units import KINDS, layer_channels, parse_units, visualize_units, write_outputs
 
@@ -42,8 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
     p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS, help="default adam")
     p.add_argument("--param", default="fourier", choices=PARAMETERIZATIONS, help="default fourier")
-    p.add_argument("--decay", type=float, default=1.5,
-                   help="Fourier 1/f exponent: higher is smoother (default 1.5; Lucid uses 1.0)")
+    p.add_argument("--decay", type=float, default=DECAY,
+                   help=f"Fourier 1/f exponent: higher is smoother (default {DECAY}; Lucid uses 1.0)")
     p.add_argument("--batch", type=int, default=None,
                    help="units rendered together (default: 32 on CPU; on GPU as many as fit, found by probing)")
     p.add_argument("--seed", type=int, default=0, help="seed; unit u's image uses seed·1000003 + u (default 0)")

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from ..optim import SGD, Adam
 from .layers import LayerError, LayerInfo, forward_to, list_layers, resolve
 from .objectives import Objective
-from .param import image_param
+from .param import DECAY, image_param
 from .transforms import Normalize, PerImageRandom, Resize, standard_transforms
 
 OPTIMIZERS = ("adam", "sgd", "momentum")
@@ -116,7 +116,8 @@ def layer_infos(model: nn.Module, input_size: int, device: torch.device) -> list
 
 def render(model: nn.Module, objective: Objective, *, seeds: Sequence[int] = (0,), size: int = 64,
            input_size: int | None = None, mean: Sequence[float] = (0.0, 0.0, 0.0),
-           std: Sequence[float] = (1.0, 1.0, 1.0), param: str | nn.Module = "fourier", decorrelate: bool = True, decay: float = 1.5,
+           std: Sequence[float] = (1.0, 1.0, 1.0), param: str | nn.Module = "fourier", decorrelate: bool = True,
+           decay: float = DECAY,
            init: torch.Tensor | None = None, transforms: list | None = None, steps: int = 256,
            lr: float = 0.05, optimizer: str = "adam", device: str | torch.device | None = None,
            snapshot_every: int = 0, progress: bool = True, amp: bool | None = None,
