@@ -10,6 +10,7 @@ from pathlib import Path
 
 from diffprog.models import load_model
 from diffprog.models.registry import ASSETS
+from diffprog.optvis.param import DECAY
 from diffprog.optvis.quality import class_transfer
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "weights" / "cifar10-resnet"
@@ -20,6 +21,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--steps", type=int, default=256)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--decay", type=float, default=DECAY, help=f"Fourier 1/f exponent (default {DECAY})")
     args = parser.parse_args()
     pairs = []
     if (SHARED / "resnet20.th").exists():
@@ -31,7 +33,7 @@ def main() -> None:
     for name, (source, spec), judge in pairs:
         report = class_transfer(source, judge, range(len(spec.classes)), range(args.seeds),
                                 input_size=spec.input_size, mean=spec.mean, std=spec.std, size=2 * spec.input_size,
-                                steps=args.steps, device=args.device)
+                                steps=args.steps, device=args.device, decay=args.decay)
         per_class = ", ".join(f"{c}: {r:.0%}" for c, r in zip(spec.classes, report.per_class))
         print(f"| {name} | {len(spec.classes)} × {args.seeds} | {report.rate:.1%} | {per_class} |")
 

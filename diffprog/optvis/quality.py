@@ -27,12 +27,14 @@ def _classify(judge: nn.Module, images: torch.Tensor, input_size: int, mean, std
 
 def class_transfer(source: nn.Module, judge: nn.Module, classes: Sequence[int], seeds: Sequence[int], *,
                    input_size: int, mean, std, size: int, steps: int = 256, lr: float = 0.05,
-                   device: str | torch.device = "cpu", progress: bool = False) -> TransferReport:
-    """For each seed, visualize every class of `source`; report how often `judge` agrees."""
+                   device: str | torch.device = "cpu", progress: bool = False, **render_args) -> TransferReport:
+    """For each seed, visualize every class of `source`; report how often `judge` agrees.
+    render_args (decay, param, …) go to the render loop."""
     predictions = []
     for seed in seeds:
         result = visualize_units(source, "output", list(classes), seed=seed, size=size, input_size=input_size,
-                                 mean=mean, std=std, steps=steps, lr=lr, device=device, progress=progress)
+                                 mean=mean, std=std, steps=steps, lr=lr, device=device, progress=progress,
+                                 **render_args)
         predictions.append(_classify(judge.to(device), result.images.to(device), input_size, mean, std).cpu().tolist())
     hits = [[p == c for p, c in zip(row, classes)] for row in predictions]
     per_class = [sum(h[i] for h in hits) / len(hits) for i in range(len(classes))]
