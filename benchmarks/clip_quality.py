@@ -1,11 +1,12 @@
-"""Quality of CLIP-guided images: for the held-out colour × shape prompts (pairs no training scene
-of either CLIP contained), optimize images with the embedded CLIP (seed 0) and ask the second
-embedded CLIP (seed 1) which of the 36 'a {colour} {shape}' captions each shows (aim ≥ 80% first).
+"""Quality of CLIP-guided images: for colour × shape prompts, optimize images with the embedded CLIP
+(seed 0) and ask the second embedded CLIP (seed 1) which of the 36 'a {colour} {shape}' captions
+each shows (aim ≥ 80% first). Held-out prompts name pairs no training scene of either CLIP
+contained; seen prompts name pairs they did.
 
-    python benchmarks/clip_quality.py                      # fourier and generator, 3 seeds each
-    python benchmarks/clip_quality.py --grid docs/images/clip_quality.png
+    python benchmarks/clip_quality.py                      # held-out and seen prompts, fourier and generator
+    python benchmarks/clip_quality.py --grid docs/images/clip/quality.png
 
-Prints one row per parameterization: rate, per-prompt rate, and the judge's picks when wrong.
+Prints one row per prompt set and parameterization: rate, per-prompt rate, and the judge's picks when wrong.
 """
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ import torch
 
 from diffprog.clip_quality import prompt_transfer
 from diffprog.data.captioned_scenes import HELD_OUT, single_object_captions
+
+#: Colour × shape pairs the training scenes did show, one per colour and one per shape.
+SEEN = (("red", "circle"), ("green", "triangle"), ("blue", "square"), ("yellow", "star"), ("purple", "ring"),
+        ("orange", "cross"))
 from diffprog.io import contact_sheet, save_image
 from diffprog.models.clip_models import load_clip
 from diffprog.models.scene_decoder import load_scene_decoder
@@ -27,26 +32,31 @@ def main() -> None:
     parser.add_argument("--cutouts", type=int, default=16)
     parser.add_argument("--params", default="fourier,generator")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--prompts", default="held-out,seen",
+                        help="held-out: the 6 colour × shape pairs no training scene showed; seen: 6 pairs it did")
     parser.add_argument("--grid", help="write the images as a labelled grid PNG here")
     args = parser.parse_args()
     source, judge = load_clip("scenes-clip", device=args.device), load_clip("scenes-clip-seed1", device=args.device)
     family = single_object_captions()
-    prompts = [f"{'an' if c[0] in 'aeiou' else 'a'} {c} {s}" for c, s in HELD_OUT]
-    print("| parameterization | prompts × seeds | judge ranks the prompt first | per prompt | judge's picks when wrong |\n"
-          "|---|---|---:|---|---|")
+    article = lambda colour: "an" if colour[0] in "aeiou" else "a"  # noqa: E731
+    prompt_sets = {"held-out": [f"{article(c)} {c} {s}" for c, s in HELD_OUT],
+                   "seen": [f"{article(c)} {c} {s}" for c, s in SEEN]}
+    print("| prompts | parameterization | prompts × seeds | judge ranks the prompt first | per prompt | "
+          "judge's picks when wrong |\n|---|---|---|---:|---|---|")
     sheets, labels = [], []
-    for param in args.params.split(","):
+    for kind, param in [(k, p) for k in args.prompts.split(",") for p in args.params.split(",")]:
+        prompts = prompt_sets[kind]
         extra = {"generator": load_scene_decoder(), "latent_dim": load_scene_decoder().latent_dim,
                  "lr": 0.05} if param == "generator" else {"size": 128}
         report = prompt_transfer(source, judge, prompts, family, range(args.seeds), param=param, steps=args.steps,
                                  cutouts=args.cutouts, device=args.device, **extra)
         per_prompt = ", ".join(f"{p}: {r:.0%}" for p, r in report.per_prompt.items())
         wrong = "; ".join(f"{p} → {j}" for p, picks in report.judged.items() for j in picks if j != p)
-        print(f"| {param} | {len(prompts)} × {args.seeds} | {report.rate:.1%} | {per_prompt} | {wrong or '–'} |")
+        print(f"| {kind} | {param} | {len(prompts)} × {args.seeds} | {report.rate:.1%} | {per_prompt} | {wrong or '–'} |")
         for p in prompts:
             for img, pick in zip(report.images[p], report.judged[p]):
                 sheets.append(torch.nn.functional.interpolate(img[None], size=128, mode="bilinear", antialias=True)[0])
-                labels.append(f"{param}: {p}" + ("" if pick == p else f" (→{pick.split(' ', 1)[1]})"))
+                labels.append(f"{p}" + (" ok" if pick == p else f" -> {pick.split(' ', 1)[1]}"))
     if args.grid:
         save_image(contact_sheet(torch.stack(sheets), labels, columns=args.seeds * 2, scale=1,
                                  title="CLIP-guided images (scenes-clip seed 0), judged by seed 1"), args.grid)

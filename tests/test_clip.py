@@ -166,3 +166,18 @@ def test_ctrl_c_keeps_the_current_image(tiny, interrupt_at):
     interrupt_at(6)
     result = clip_optimize(tiny, [parse_prompt("a red star")], seeds=[0], size=32, cutouts=4, steps=50, progress=False)
     assert result.interrupted and len(result.history) == 5 and result.images.shape == (1, 3, 32, 32)
+
+
+@pytest.mark.parametrize("name, folder", [("scenes-clip", "scenes_clip"), ("scenes-clip-seed1", "scenes_clip_seed1")])
+def test_embedded_clips_match_their_model_cards_and_compose_unseen_pairs(name, folder):
+    import hashlib
+
+    from diffprog.models.clip_models import EMBEDDED_CLIPS
+    from diffprog.models.clip_training import zero_shot_metrics
+
+    card = json.loads((EMBEDDED_CLIPS[name] / "model_card.json").read_text())
+    weights = (EMBEDDED_CLIPS[name] / "open_clip_model.safetensors").read_bytes()
+    assert hashlib.sha256(weights).hexdigest() == card["sha256"] and EMBEDDED_CLIPS[name].name == folder
+    metrics = zero_shot_metrics(load_clip(name), n=120)
+    assert metrics["seen_colour_shape_accuracy"] > 0.9 and metrics["seen_position_accuracy"] > 0.9
+    assert metrics["held_out_colour_shape_accuracy"] > 0.4  # chance: 1/36

@@ -27,7 +27,7 @@ from .registry import ASSETS, ModelError
 
 DECODER_WEIGHTS = ASSETS / "scene_decoder.pt"
 LATENT_DIM = 32
-PIXEL_SCALE = 0.1  # s: the reconstruction term's noise scale
+PIXEL_SCALE = 0.03  # s: the reconstruction term's noise scale (small: small objects keep their colour)
 
 
 class SceneDecoder(nn.Module):
