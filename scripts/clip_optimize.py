@@ -15,6 +15,7 @@ per prompt), contact_sheet.png, objective.png (the objective per step), optimiza
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 
 from diffprog import clip as guidance
@@ -97,7 +98,7 @@ def main(argv=None) -> int:
                 "size": int(result.images.shape[-1]),
                 "steps": args.steps, "lr": args.lr or (guidance.GENERATOR_LR if args.param == "generator" else guidance.LR),
                 "tv": args.tv, "optimizer": args.optimizer,
-                "device": str(device), "amp": args.amp, "command": "python " + " ".join(sys.argv)}
+                "device": str(device), "amp": args.amp, "command": "python " + shlex.join(sys.argv)}
     write_clip_outputs(out, result, prompts, seeds, settings, gif=args.gif)
     status = "interrupted; wrote the current images" if result.interrupted else "done"
     best = ", ".join(f"{k}: {sum(v) / len(v):.3f}" for k, v in result.similarity.items())

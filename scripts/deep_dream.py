@@ -16,6 +16,7 @@ a numbered name is used. Ctrl-C keeps the current dream.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -101,7 +102,7 @@ def main(argv=None) -> int:
     record = {"image": args.image, "model": args.model, "weights": args.weights, "objective": repr(objective),
               "octaves": args.octaves, "octave_scale": args.octave_scale, "steps": args.steps, "lr": args.lr,
               "tile": args.tile, "margin": args.margin, "seed": args.seed, "device": str(device),
-              "input_mode": facts["mode"], "size": list(facts["size"]), "command": "python " + " ".join(sys.argv),
+              "input_mode": facts["mode"], "size": list(facts["size"]), "command": "python " + shlex.join(sys.argv),
               "versions": versions()}
     if args.zoom_frames:
         frames = zoom_frames(model, image, objective, args.zoom_frames, seed=args.seed, **settings)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import shlex
 import sys
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def main() -> None:
     write_json(out / f"{args.name}.json", {
         "model": "shapes_cnn", "width": args.width, "classes": list(CLASSES), "input_size": INPUT_SIZE,
         "normalization": {"mean": list(MEAN), "std": list(STD)}, "seed": args.seed,
-        "command": "python " + " ".join(sys.argv), "device": args.device, "epochs": args.epochs,
+        "command": "python " + shlex.join(sys.argv), "device": args.device, "epochs": args.epochs,
         "images_per_epoch": args.per_epoch, "held_out_accuracy": round(result.test_accuracy, 4),
         "held_out_per_class": {k: round(v, 4) for k, v in result.per_class_accuracy.items()},
         "train_seconds": round(result.seconds, 1), "interrupted": result.interrupted,

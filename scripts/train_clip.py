@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import shlex
 import sys
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def main() -> None:
                      title="Scenes CLIP: contrastive loss per step")
     write_json(folder / "model_card.json", {
         "model": "scenes-clip (open_clip CLIP)", "model_cfg": SCENES_CLIP_CONFIG, "preprocess_cfg": SCENES_PREPROCESS,
-        "seed": args.seed, "command": "python " + " ".join(sys.argv), "device": args.device, "steps": args.steps,
+        "seed": args.seed, "command": "python " + shlex.join(sys.argv), "device": args.device, "steps": args.steps,
         "batch": args.batch, "lr": args.lr, "held_out_pairs": [f"{c} {s}" for c, s in HELD_OUT],
         "zero_shot": {k: round(v, 4) for k, v in result.metrics.items()},
         "final_loss": round(sum(result.losses[-50:]) / max(1, len(result.losses[-50:])), 4),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import shlex
 import sys
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def main() -> None:
                      title="Scene VAE: loss per step (reconstruction + KL)", log=True)
     write_json(out / f"{args.name}.json", {
         "model": "SceneDecoder (VAE decoder)", "latent_dim": LATENT_DIM, "width": result.decoder.width,
-        "pixel_scale": PIXEL_SCALE, "image_size": 64, "seed": args.seed, "command": "python " + " ".join(sys.argv),
+        "pixel_scale": PIXEL_SCALE, "image_size": 64, "seed": args.seed, "command": "python " + shlex.join(sys.argv),
         "device": args.device, "steps": args.steps, "batch": args.batch,
         "held_out_reconstruction_mse": round(result.reconstruction_mse, 5),
         "train_seconds": round(result.seconds, 1), "interrupted": result.interrupted,

@@ -15,6 +15,7 @@ run.json. Ctrl-C stops and still writes the current images.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 
 import torch
@@ -92,7 +93,7 @@ def main(argv=None) -> int:
                 "layer": args.layer, "objective": args.objective, "size": size, "input_size": spec.input_size,
                 "steps": args.steps, "lr": args.lr, "optimizer": args.optimizer, "param": args.param, "decay": args.decay,
                 "seed": args.seed, "device": str(device), "amp": args.amp, "processes": world,
-                "command": "python " + " ".join(sys.argv)}
+                "command": "python " + shlex.join(sys.argv)}
     write_outputs(out, result, units, labels, settings, scale=max(1, 128 // size), gif=args.gif)
     status = "interrupted; wrote the current images" if result.interrupted else "done"
     print(f"{status}: {len(units)} units → {out}/contact_sheet.png")
