@@ -15,7 +15,7 @@ import argparse
 import torch
 
 from diffprog.clip_quality import prompt_transfer
-from diffprog.data.captioned_scenes import HELD_OUT, single_object_captions
+from diffprog.data.captioned_scenes import HELD_OUT, object_caption, single_object_captions
 
 #: Colour × shape pairs the training scenes did show, one per colour and one per shape.
 SEEN = (("red", "circle"), ("green", "triangle"), ("blue", "square"), ("yellow", "star"), ("purple", "ring"),
@@ -38,9 +38,8 @@ def main() -> None:
     args = parser.parse_args()
     source, judge = load_clip("scenes-clip", device=args.device), load_clip("scenes-clip-seed1", device=args.device)
     family = single_object_captions()
-    article = lambda colour: "an" if colour[0] in "aeiou" else "a"  # noqa: E731
-    prompt_sets = {"held-out": [f"{article(c)} {c} {s}" for c, s in HELD_OUT],
-                   "seen": [f"{article(c)} {c} {s}" for c, s in SEEN]}
+    prompt_sets = {"held-out": [object_caption(c, s) for c, s in HELD_OUT],
+                   "seen": [object_caption(c, s) for c, s in SEEN]}
     print("| prompts | parameterization | prompts × seeds | judge ranks the prompt first | per prompt | "
           "judge's picks when wrong |\n|---|---|---|---:|---|---|")
     sheets, labels = [], []

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from diffprog.data.captioned_scenes import (COLOURS, HELD_OUT, SHAPES, Thing, caption, make_captioned_scenes,
-                                            plural, single_object_captions)
+                                            object_caption, plural, single_object_captions)
 
 
 def test_scenes_are_reproducible_from_the_seed_and_differ_across_seeds():
@@ -41,6 +41,7 @@ def test_captions_use_the_right_article_and_plural():
     assert caption([Thing("cross", "red", "small", "center")], 2) == "a red cross in the center"
     two = [Thing("cross", "blue", "small", p) for p in ("top left", "bottom right")]
     assert caption(two, 0) == "two blue crosses"
+    assert object_caption("orange", "ring", "top left") == "an orange ring in the top left"
 
 
 def test_a_drawn_object_has_its_colour_where_it_was_placed():

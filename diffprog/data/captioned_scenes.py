@@ -63,19 +63,24 @@ def caption(things: list[Thing], template: int) -> str:
         return options[template % len(options)]
     if len(things) == 1:
         t = first
-        options = [f"{_a(t.colour)} {t.shape}", f"a {t.size} {t.colour} {t.shape}",
-                   f"{_a(t.colour)} {t.shape} {_where(t.position)}", f"a {t.size} {t.colour} {t.shape} {_where(t.position)}",
+        options = [object_caption(t.colour, t.shape), f"a {t.size} {t.colour} {t.shape}",
+                   object_caption(t.colour, t.shape, t.position), f"a {t.size} {t.colour} {t.shape} {_where(t.position)}",
                    f"a picture of {_a(t.colour)} {t.shape}", f"one {t.colour} {t.shape}"]
         return options[template % len(options)]
-    parts = [f"{_a(t.colour)} {t.shape}" for t in things]
-    placed = [f"{_a(t.colour)} {t.shape} {_where(t.position)}" for t in things]
+    parts = [object_caption(t.colour, t.shape) for t in things]
+    placed = [object_caption(t.colour, t.shape, t.position) for t in things]
     options = [" and ".join(parts), " and ".join(placed), ", ".join(parts[:-1]) + " next to " + parts[-1]]
     return options[template % len(options)]
 
 
+def object_caption(colour: str, shape: str, position: str | None = None) -> str:
+    """'a red circle', 'an orange ring in the top left': one object, as the captions name it."""
+    return f"{_a(colour)} {shape}" + (f" {_where(position)}" if position else "")
+
+
 def single_object_captions() -> list[str]:
     """'a red circle' … for every colour × shape (colour-major): the candidates of zero-shot retrieval."""
-    return [f"{_a(c)} {s}" for c in COLOURS for s in SHAPES]
+    return [object_caption(c, s) for c in COLOURS for s in SHAPES]
 
 
 def _draw_things(g: torch.Generator, n: int, held_out: str) -> list[list[Thing]]:

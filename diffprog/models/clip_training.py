@@ -23,7 +23,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..data.captioned_scenes import (COLOURS, HELD_OUT, POSITIONS, SHAPES, SIZES, Thing, make_captioned_scenes,
-                                     render_scenes, single_object_captions)
+                                     object_caption, render_scenes, single_object_captions)
 from ..io import atomic_path
 from .clip_models import SCENES_CLIP_CONFIG, SCENES_PREPROCESS, Clip
 
@@ -83,16 +83,14 @@ def zero_shot_metrics(clip: Clip, n: int = 600, seed: int = EVAL_SEED_OFFSET) ->
         scenes = _single_object_scenes(combos, n, seed)
         images = render_scenes(scenes, clip.input_size, seed + 1).to(text.device)
         predicted = (clip.image_features(images) @ text.T).argmax(1).cpu()
-        truth = torch.tensor([candidates.index(("an " if s[0].colour[0] in "aeiou" else "a ") +
-                                               f"{s[0].colour} {s[0].shape}") for s in scenes])
+        truth = torch.tensor([candidates.index(object_caption(s[0].colour, s[0].shape)) for s in scenes])
         metrics[f"{label}_colour_shape_accuracy"] = (predicted == truth).float().mean().item()
         if label == "seen":
             where = list(POSITIONS)
             correct = 0
             for i, s in enumerate(scenes):
                 t = s[0]
-                options = [f"a {t.colour} {t.shape} " + ("in the center" if p == "center" else f"in the {p}")
-                           for p in where]
+                options = [object_caption(t.colour, t.shape, p) for p in where]
                 scores = clip.image_features(images[i:i + 1]) @ clip.text_features(options).T
                 correct += int(scores.argmax().item() == where.index(t.position))
             metrics["seen_position_accuracy"] = correct / len(scenes)
