@@ -18,14 +18,15 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .io import load_image
+from .io import contact_sheet, load_image, save_gif, save_image, save_png, versions, write_json
 from .models.clip_models import Clip
 from .optvis import objectives
 from .optvis.cutouts import Cutouts
 from .optvis.layers import OUTPUT
 from .optvis.param import DECAY, GeneratorImage
 from .optvis.param import image_param as make_image_param
-from .optvis.render import render
+from .optvis.render import default_device, render
+from .plots import plot_loss_curves
 
 
 #: Defaults shared by clip_optimize and scripts/clip_optimize.py.
@@ -41,6 +42,11 @@ CUTOUT_MIN = 0.8
 #: visualization. A uniform grey image can sit where every ReLU of a small CLIP is off (the scenes
 #: CLIP's input normalization maps grey to exactly 0), and there the gradient is exactly zero.
 INIT_SD = 0.05
+
+
+def default_lr(param: str) -> float:
+    """The learning rate clip_optimize uses when none is given: GENERATOR_LR for a latent, else LR."""
+    return GENERATOR_LR if param == "generator" else LR
 
 
 class PromptError(ValueError):
@@ -89,13 +95,6 @@ def parse_image_prompt(spec: str) -> Prompt:
     return Prompt(image=path.strip(), weight=weight)
 
 
-def resize(images: torch.Tensor, size: int) -> torch.Tensor:
-    """Images (B, 3, H, W) → (B, 3, size, size), antialiased (the whole image, squashed if not square)."""
-    if tuple(images.shape[-2:]) == (size, size):
-        return images
-    return nn.functional.interpolate(images, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
-
-
 def prompt_embeddings(clip: Clip, prompts: Sequence[Prompt], device: torch.device) -> torch.Tensor:
     """Unit-norm CLIP embeddings (P, D) of the prompts: text through the text tower, image prompts
     (read with diffprog.io.load_image, resized to the model's input) through the image tower."""
@@ -111,7 +110,7 @@ def prompt_embeddings(clip: Clip, prompts: Sequence[Prompt], device: torch.devic
                     image, _ = load_image(p.image)
                 except Exception as error:  # ImageReadError names the file and the reason
                     raise PromptError(f"image prompt: {error}") from error
-                rows.append(clip.image_features(resize(image[None].to(device), clip.input_size))[0])
+                rows.append(clip.image_features(image[None].to(device))[0])
     return torch.stack(rows)
 
 
@@ -136,10 +135,11 @@ class ClipResult:
 
 
 @torch.no_grad()
-def similarities(clip: Clip, images: torch.Tensor, prompts: Sequence[Prompt], targets: torch.Tensor) -> dict[str, list[float]]:
+def similarities(clip: Clip, images: torch.Tensor, prompts: Sequence[Prompt],
+                 targets: torch.Tensor) -> dict[str, list[float]]:
     """Cosine similarity of each whole image (resized to the model's input) to each prompt."""
     device = targets.device
-    features = clip.image_features(resize(images.to(device), clip.input_size))
+    features = clip.image_features(images.to(device))
     table = (features @ targets.T).cpu()
     return {p.label: table[:, i].tolist() for i, p in enumerate(prompts)}
 
@@ -147,20 +147,18 @@ def similarities(clip: Clip, images: torch.Tensor, prompts: Sequence[Prompt], ta
 def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, seeds: Sequence[int] = (0,), size: int = SIZE,
                   param: str = "fourier", decay: float = DECAY, tv: float = 0.0, generator: nn.Module | None = None,
                   latent_dim: int | None = None, init: torch.Tensor | None = None, cutouts: int = CUTOUTS,
-                  cutout_min: float = CUTOUT_MIN, cutout_noise: float = 0.05, steps: int = STEPS, lr: float | None = None,
-                  optimizer: str = "adam",
-                  device: str | torch.device | None = None, amp: bool | None = None, snapshot_every: int = 0,
-                  progress: bool = True) -> ClipResult:
+                  cutout_min: float = CUTOUT_MIN, cutout_noise: float = 0.05, steps: int = STEPS,
+                  lr: float | None = None, optimizer: str = "adam", device: str | torch.device | None = None,
+                  amp: bool | None = None, snapshot_every: int = 0, progress: bool = True) -> ClipResult:
     """Maximize Σ_p w_p cos(CLIP(cutouts(x)), t_p) over len(seeds) images of `size` px.
 
     param: 'fourier' or 'pixel' (the engine's parameterizations, starting from `init` (B or 1, 3, H, W)
     in [0, 1] when given), or 'generator': x = generator(z) with z optimized (latent_dim inputs;
-    the image size is then the generator's). lr: default LR for images, GENERATOR_LR for latents. decay: the Fourier spectrum's 1/f exponent. tv: weight
-    of the total-variation penalty λR(x) subtracted from the objective. cutouts: crops per image and step, their side
-    uniform in [cutout_min, 1] of the image side. Ctrl-C returns the current images (interrupted=True).
+    the image size is then the generator's). lr: default LR for images, GENERATOR_LR for latents.
+    decay: the Fourier spectrum's 1/f exponent. tv: weight of the total-variation penalty λR(x)
+    subtracted from the objective. cutouts: crops per image and step, their side uniform in
+    [cutout_min, 1] of the image side. Ctrl-C returns the current images (interrupted=True).
     """
-    from .optvis.render import default_device
-
     device = torch.device(device) if device is not None else default_device()
     targets = prompt_embeddings(clip, prompts, device)
     objective = objectives.embedding_similarity(targets, [p.weight for p in prompts], OUTPUT)
@@ -174,7 +172,7 @@ def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, seeds: Sequence[int]
         image_param = make_image_param(param, size, seeds, init=init, decay=decay, sd=INIT_SD)
     else:
         raise ValueError(f"unknown parameterization {param!r}: choose fourier, pixel or generator")
-    lr = lr if lr is not None else GENERATOR_LR if param == "generator" else LR
+    lr = lr if lr is not None else default_lr(param)
     crops = Cutouts(cutouts, clip.input_size, min_fraction=cutout_min, noise=cutout_noise, seed=seeds[0])
     result = render(ImageTower(clip), objective, seeds=seeds, size=size, input_size=clip.input_size,
                     mean=clip.mean, std=clip.std, param=image_param, transforms=[crops], steps=steps,
@@ -189,9 +187,6 @@ def write_clip_outputs(out: Path, result: ClipResult, prompts: Sequence[Prompt],
     """image_XX.png + .json per image (settings, seed, final similarity per prompt), contact_sheet.png
     labelled with the first prompt's similarity, objective.png (weighted similarity per step),
     optional optimization.gif, run.json. Every file is written atomically."""
-    from .io import contact_sheet, save_gif, save_image, save_png, versions, write_json
-    from .plots import plot_loss_curves
-
     written = []
     first = prompts[0].label
     labels = [f"seed {s}: {result.similarity[first][i]:.3f}" for i, s in enumerate(seeds)]
@@ -207,8 +202,8 @@ def write_clip_outputs(out: Path, result: ClipResult, prompts: Sequence[Prompt],
     written.append(save_image(sheet, out / "contact_sheet.png"))
     if result.history:
         curves = {f"seed {s}": [step[i] for step in result.history] for i, s in enumerate(seeds[:12])}
-        plot_loss_curves(curves, out / "objective.png", title="Σ w·cos(CLIP(cutouts), prompt) per step (higher is better)",
-                         ylabel="weighted similarity", log=False)
+        plot_loss_curves(curves, out / "objective.png", ylabel="weighted similarity", log=False,
+                         title="Σ w·cos(CLIP(cutouts), prompt) per step (higher is better)")
         written.append(out / "objective.png")
     if gif and result.snapshots:
         sheet_scale = max(scale, 128 // result.images.shape[-1])

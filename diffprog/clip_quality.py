@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .clip import clip_optimize, parse_prompt, resize
+from .clip import clip_optimize, parse_prompt
 from .models.clip_models import Clip
 
 
@@ -25,7 +25,7 @@ def rank_first(judge: Clip, images: torch.Tensor, family: Sequence[str]) -> list
     """The judge's best caption in `family` for each image (B, 3, H, W) in [0, 1]."""
     text = judge.text_features(list(family))
     device = text.device
-    scores = judge.image_features(resize(images.to(device), judge.input_size)) @ text.T
+    scores = judge.image_features(images.to(device)) @ text.T
     return [family[i] for i in scores.argmax(1).tolist()]
 
 

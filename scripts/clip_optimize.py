@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="image whose CLIP embedding to match (repeatable), with an optional weight")
     p.add_argument("--init", metavar="IMG", help="start from this image instead of noise (fourier/pixel)")
     p.add_argument("--model", default=DEFAULT_CLIP,
-                   help=f"{DEFAULT_CLIP} (embedded, offline) or an open_clip architecture name (default {DEFAULT_CLIP})")
+                   help=f"{DEFAULT_CLIP} (embedded, offline) or an open_clip architecture name "
+                   f"(default {DEFAULT_CLIP})")
     p.add_argument("--pretrained", metavar="TAG|PATH",
                    help="open_clip pretrained tag (downloads and caches) or a local checkpoint file")
     p.add_argument("--param", default="fourier", choices=("fourier", "pixel", "generator"),
@@ -96,7 +97,7 @@ def main(argv=None) -> int:
                 "weights": [p.weight for p in prompts], "init": args.init, "param": args.param,
                 "generator": args.generator, "cutouts": args.cutouts, "cutout_min": args.cutout_min,
                 "size": int(result.images.shape[-1]),
-                "steps": args.steps, "lr": args.lr or (guidance.GENERATOR_LR if args.param == "generator" else guidance.LR),
+                "steps": args.steps, "lr": args.lr if args.lr is not None else guidance.default_lr(args.param),
                 "tv": args.tv, "optimizer": args.optimizer,
                 "device": str(device), "amp": args.amp, "command": "python " + shlex.join(sys.argv)}
     write_clip_outputs(out, result, prompts, seeds, settings, gif=args.gif)

@@ -52,7 +52,11 @@ class Clip:
         return nn.functional.normalize(self.model.encode_text(tokens).float(), dim=-1)
 
     def image_features(self, images: torch.Tensor) -> torch.Tensor:
-        """Unit-norm embeddings (B, D) of images (B, 3, S, S) in [0, 1] at the model's input size."""
+        """Unit-norm embeddings (B, D) of images (B, 3, H, W) in [0, 1], resized (antialiased; a
+        non-square image is squashed) to the model's input size when they are not at it."""
+        if tuple(images.shape[-2:]) != (self.input_size, self.input_size):
+            images = nn.functional.interpolate(images, size=(self.input_size, self.input_size), mode="bilinear",
+                                               antialias=True, align_corners=False)
         mean = torch.tensor(self.mean, device=images.device, dtype=images.dtype).view(1, -1, 1, 1)
         std = torch.tensor(self.std, device=images.device, dtype=images.dtype).view(1, -1, 1, 1)
         return nn.functional.normalize(self.model.encode_image((images - mean) / std).float(), dim=-1)

@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
 
 from ..data.captioned_scenes import (COLOURS, HELD_OUT, POSITIONS, SHAPES, SIZES, Thing, make_captioned_scenes,
                                      object_caption, render_scenes, single_object_captions)
 from ..io import atomic_path
 from .clip_models import SCENES_CLIP_CONFIG, SCENES_PREPROCESS, Clip
+from .step_loop import run_steps
 
 EVAL_SEED_OFFSET = 1_000_000  # evaluation scenes come from seeds no training step uses
 
@@ -82,7 +81,8 @@ def zero_shot_metrics(clip: Clip, n: int = 600, seed: int = EVAL_SEED_OFFSET) ->
     for label, combos in (("held_out", list(HELD_OUT)), ("seen", seen)):
         scenes = _single_object_scenes(combos, n, seed)
         images = render_scenes(scenes, clip.input_size, seed + 1).to(text.device)
-        predicted = (clip.image_features(images) @ text.T).argmax(1).cpu()
+        features = clip.image_features(images)
+        predicted = (features @ text.T).argmax(1).cpu()
         truth = torch.tensor([candidates.index(object_caption(s[0].colour, s[0].shape)) for s in scenes])
         metrics[f"{label}_colour_shape_accuracy"] = (predicted == truth).float().mean().item()
         if label == "seen":
@@ -91,7 +91,7 @@ def zero_shot_metrics(clip: Clip, n: int = 600, seed: int = EVAL_SEED_OFFSET) ->
             for i, s in enumerate(scenes):
                 t = s[0]
                 options = [object_caption(t.colour, t.shape, p) for p in where]
-                scores = clip.image_features(images[i:i + 1]) @ clip.text_features(options).T
+                scores = features[i:i + 1] @ clip.text_features(options).T
                 correct += int(scores.argmax().item() == where.index(t.position))
             metrics["seen_position_accuracy"] = correct / len(scenes)
     return metrics
@@ -110,35 +110,26 @@ def train_scenes_clip(seed: int = 0, steps: int = 2000, batch: int = 256, lr: fl
     rest = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embedding" not in n)]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": rest, "weight_decay": 0.0}],
                                   lr=lr, betas=(0.9, 0.98), eps=1e-6)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: (s + 1) / warmup if s < warmup else 0.5 * (1 + math.cos(math.pi * (s - warmup) / (steps - warmup))))
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: (s + 1) / warmup if s < warmup else
+                                                 0.5 * (1 + math.cos(math.pi * (s - warmup) / (steps - warmup))))
     loss_fn = open_clip.ClipLoss()
     mean = torch.tensor(clip.mean, device=device).view(1, 3, 1, 1)
     std = torch.tensor(clip.std, device=device).view(1, 3, 1, 1)
-    losses, start, interrupted = [], time.time(), False
-    bar = tqdm(range(steps), desc="train clip", disable=not progress)
-    try:
-        for step in bar:
-            images, captions = _unique_batch(batch, seed * EVAL_SEED_OFFSET // 10 + step)
-            images = (images.to(device) - mean) / std
-            tokens = clip.tokenizer(captions).to(device)
-            image_features, text_features, logit_scale = model(images, tokens)
-            loss = loss_fn(image_features, text_features, logit_scale)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            with torch.no_grad():
-                model.logit_scale.clamp_(0, math.log(100))
-            losses.append(loss.item())
-            if step % 20 == 0:
-                bar.set_postfix(loss=f"{loss.item():.3f}")
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        bar.close()
+
+    def loss_at(step: int) -> torch.Tensor:
+        images, captions = _unique_batch(batch, seed * EVAL_SEED_OFFSET // 10 + step)
+        image_features, text_features, logit_scale = model((images.to(device) - mean) / std,
+                                                           clip.tokenizer(captions).to(device))
+        return loss_fn(image_features, text_features, logit_scale)
+
+    def clamp_temperature() -> None:
+        with torch.no_grad():
+            model.logit_scale.clamp_(0, math.log(100))
+
+    losses, seconds, interrupted = run_steps(steps, loss_at, optimizer, schedule, "train clip", progress,
+                                             clamp_temperature)
     model.eval()
-    return ClipTrainResult(clip, losses, zero_shot_metrics(clip), time.time() - start, interrupted)
+    return ClipTrainResult(clip, losses, zero_shot_metrics(clip), seconds, interrupted)
 
 
 def save_scenes_clip(clip: Clip, folder: Path) -> Path:

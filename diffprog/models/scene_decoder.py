@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from ..data.captioned_scenes import IMAGE_SIZE, make_captioned_scenes
 from .registry import ASSETS, ModelError
+from .step_loop import run_steps
 
 DECODER_WEIGHTS = ASSETS / "scene_decoder.pt"
 LATENT_DIM = 32
@@ -92,29 +91,18 @@ def train_scene_decoder(seed: int = 0, steps: int = 1500, batch: int = 128, lr: 
     params = list(encoder.parameters()) + list(decoder.parameters())
     optimizer = torch.optim.Adam(params, lr=lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * s / steps)))
-    losses, start, interrupted = [], time.time(), False
-    bar = tqdm(range(steps), desc="train decoder", disable=not progress)
-    try:
-        for step in bar:
-            images = make_captioned_scenes(batch, seed=seed * 10_000_000 + step, held_out="any")[0].to(device)
-            mu, log_var = encoder(images)
-            z = mu + torch.randn_like(mu) * (0.5 * log_var).exp()
-            loss = vae_loss(images, decoder(z), mu, log_var)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            losses.append(loss.item())
-            if step % 20 == 0:
-                bar.set_postfix(loss=f"{loss.item():.1f}")
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        bar.close()
+
+    def loss_at(step: int) -> torch.Tensor:
+        images = make_captioned_scenes(batch, seed=seed * 10_000_000 + step, held_out="any")[0].to(device)
+        mu, log_var = encoder(images)
+        z = mu + torch.randn_like(mu) * (0.5 * log_var).exp()
+        return vae_loss(images, decoder(z), mu, log_var)
+
+    losses, seconds, interrupted = run_steps(steps, loss_at, optimizer, schedule, "train decoder", progress)
     with torch.no_grad():
         test = make_captioned_scenes(512, seed=999_999_999, held_out="any")[0].to(device)
         mse = (decoder(encoder(test)[0]) - test).pow(2).mean().item()
-    return DecoderTrainResult(decoder.eval(), losses, mse, time.time() - start, interrupted)
+    return DecoderTrainResult(decoder.eval(), losses, mse, seconds, interrupted)
 
 
 def load_scene_decoder(path: str | Path | None = None) -> SceneDecoder:
@@ -122,7 +110,8 @@ def load_scene_decoder(path: str | Path | None = None) -> SceneDecoder:
     at `path`, in eval mode."""
     path = Path(path) if path is not None else DECODER_WEIGHTS
     if not path.is_file():
-        raise ModelError(f"generator weights {str(path)!r} not found: train them with python scripts/train_generator.py")
+        raise ModelError(f"generator weights {str(path)!r} not found: "
+                         "train them with python scripts/train_generator.py")
     card = path.with_suffix(".json")
     meta = json.loads(card.read_text()) if card.exists() else {}
     decoder = SceneDecoder(meta.get("latent_dim", LATENT_DIM), meta.get("width", 16))

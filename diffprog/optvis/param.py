@@ -124,8 +124,7 @@ class GeneratorImage(nn.Module):
         super().__init__()
         self.generator = generator.eval().requires_grad_(False)
         self.latent_dim = latent_dim
-        self.latent = nn.Parameter(torch.stack([torch.randn(latent_dim, generator=torch.Generator().manual_seed(s))
-                                                for s in seeds]))
+        self.latent = nn.Parameter(_noise((latent_dim,), seeds, 1.0))
 
     def forward(self) -> torch.Tensor:
         z = nn.functional.normalize(self.latent, dim=1) * math.sqrt(self.latent_dim)
