@@ -184,6 +184,9 @@ SPECS: dict[str, OpSpec] = {s.name: s for s in [
                                                 _randn(6, dtype=dt, device=dv), _randn(6, dtype=dt, device=dv)),
         "(2, 3, 4) over (3, 4)": lambda dt, dv: call(_randn(2, 3, 4, dtype=dt, device=dv), (3, 4),
                                                      _randn(3, 4, dtype=dt, device=dv)),
+        "(96, 5) over 5: rows in blocks": lambda dt, dv: call(_randn(96, 5, dtype=dt, device=dv), (5,),
+                                                              _randn(5, dtype=dt, device=dv),
+                                                              _randn(5, dtype=dt, device=dv)),
     }),
     OpSpec("dropout", ops.dropout, _dropout_reference, {
         "p=0.3 (4, 6)": lambda dt, dv: call(_randn(4, 6, dtype=dt, device=dv), 0.3),

@@ -1,11 +1,13 @@
 """The fused (compiled) backward computes what the eager formula computes."""
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
 from diffprog.builtin_checks import SPECS
-from diffprog.ops import _fusion, pointwise
+from diffprog.ops import _fusion, norm, pointwise
 
 FUSED_OPS = ["tanh", "sigmoid", "relu", "leaky_relu", "gelu", "softmax", "log_softmax", "mse_loss",
              "euclidean_loss", "cross_entropy", "batch_norm", "layer_norm"]
@@ -65,3 +67,27 @@ def test_a_failing_compiler_falls_back_to_the_eager_formula_with_one_warning(fus
 def test_unknown_fusion_mode_is_rejected():
     with pytest.raises(ValueError, match="auto"):
         _fusion.set_fusion("sometimes")
+
+
+def test_layer_norm_sums_its_rows_in_the_largest_block_count_that_divides_them():
+    assert norm.row_blocks(4096) == 64
+    assert norm.row_blocks(4095) == 63
+    assert norm.row_blocks(12) == 12
+    assert norm.row_blocks(67) == 1  # a prime above 64: one plain sum
+
+
+def test_gelu_slope_without_a_graph_is_as_accurate_as_torchs_kernel():
+    x = torch.linspace(-12, 12, 100_001)
+    g = torch.ones_like(x)
+    exact = torch.ops.aten.gelu_backward(g.double(), x.double())
+    with torch.no_grad():
+        ours = pointwise.gelu_grad.eager(g, x, "none").double()
+        torchs = torch.ops.aten.gelu_backward(g, x).double()
+    assert (ours - exact).abs().max() <= 2 * max((torchs - exact).abs().max().item(), 1e-7)
+
+
+def test_gelu_double_backward_is_exact_at_zero_in_float32():
+    x = torch.zeros(1, requires_grad=True)
+    (slope,) = torch.autograd.grad(pointwise.gelu(x), x, create_graph=True)
+    (curvature,) = torch.autograd.grad(slope, x)
+    torch.testing.assert_close(curvature, torch.tensor([2 / math.sqrt(2 * math.pi)]))

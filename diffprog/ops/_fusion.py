@@ -9,7 +9,9 @@ eagerly, op by op. The compiled and eager paths compute the same expression.
 Modes (`set_fusion`, or the DIFFPROG_FUSION environment variable):
   "auto" (default) fuse when the largest tensor has at least FUSE_MIN_NUMEL elements,
   "on"   always fuse when no graph is recorded,   "off"  never fuse.
-If compiling fails (e.g. no C++ compiler for the CPU backend), a warning is given once and the
+Each formula compiles for the shapes it meets first and turns symbolic only when a shape changes
+(torch.compile's default), with the CPU thread count picked at run time so symbolic kernels run in
+parallel too. If compiling fails (e.g. no C++ compiler for the CPU backend), a warning is given once and the
 formula runs eagerly from then on.
 """
 from __future__ import annotations
@@ -23,6 +25,8 @@ import torch
 
 MODES = ("auto", "on", "off")
 FUSE_MIN_NUMEL = 1 << 16
+# Inductor's CPU backend leaves kernels with symbolic sizes serial unless the thread count is chosen at run time.
+_COMPILE_OPTIONS = {"cpp.dynamic_threads": True}
 _state = {"mode": os.environ.get("DIFFPROG_FUSION", "auto")}
 if _state["mode"] not in MODES:
     raise ValueError(f"DIFFPROG_FUSION must be one of {MODES}, got {_state['mode']!r}")
@@ -59,7 +63,7 @@ def fusable(formula: Callable) -> Callable:
         if broken or not _should_fuse(args):
             return formula(*args)
         if not compiled:
-            compiled.append(torch.compile(formula, dynamic=True))
+            compiled.append(torch.compile(formula, dynamic=None, options=_COMPILE_OPTIONS))
         try:
             return compiled[0](*args)
         except Exception as exc:  # compiler missing or backend failure: keep working, eagerly

@@ -10,9 +10,13 @@ With g = ∂J/∂y and ĝ = γ g (the gradient reaching x̂), the chain rule thr
     ∂J/∂γ = Σ_{not γ's dims} g x̂        ∂J/∂β = Σ_{not β's dims} g
 
 In batch norm's eval mode μ, σ² are the running statistics (constants), so ∂J/∂x = ĝ / √(σ² + ε).
+Layer norm's ∂J/∂γ, ∂J/∂β sum over all rows (the leading dims); they are summed in two stages,
+Σ_rows = Σ_blocks Σ_rows in block, so the compiled kernel splits the rows across threads.
 Float16/bfloat16 are computed in float32.
 """
 from __future__ import annotations
+
+import math
 
 import torch
 from torch.autograd import Function
@@ -28,13 +32,26 @@ def _standardized_grad(g_hat: torch.Tensor, x_hat: torch.Tensor, inv_std: torch.
     return inv_std * (g_hat - g_hat.mean(dims, keepdim=True) - x_hat * (g_hat * x_hat).mean(dims, keepdim=True))
 
 
+def row_blocks(rows: int, most: int = 64) -> int:
+    """The largest divisor of `rows` not above `most`: how many partial sums a sum over rows takes."""
+    return next(b for b in range(min(most, rows), 0, -1) if rows % b == 0)
+
+
+def _param_sum(t: torch.Tensor, param_dims: tuple[int, ...], blocks: int) -> torch.Tensor:
+    """Σ over param_dims; with blocks > 1 (param_dims leading) as Σ_blocks of per-block sums."""
+    if blocks <= 1:
+        return t.sum(param_dims)
+    return t.reshape(blocks, -1, *t.shape[len(param_dims):]).sum(1).sum(0)
+
+
 @fusable
 def normalization_grads(g_out, x, weight, mean, inv_std, norm_dims: tuple[int, ...], batch_stats: bool,
                         param_dims: tuple[int, ...], param_shape: tuple[int, ...],
-                        needs: tuple[bool, bool, bool]):
+                        needs: tuple[bool, bool, bool], blocks: int = 1):
     """(∂J/∂x, ∂J/∂γ, ∂J/∂β) for y = γ x̂ + β, x̂ = (x − μ) inv_std, statistics over norm_dims
     (batch statistics: the full formula; fixed statistics: ĝ · inv_std). γ, β have param_shape and
-    their gradients sum over param_dims. None where not needed."""
+    their gradients sum over param_dims (leading ones in `blocks` partial sums when blocks > 1).
+    None where not needed."""
     x32, g = upcast(x), upcast(g_out)
     x_hat = (x32 - mean) * inv_std
     g_hat = g if weight is None else g * upcast(weight).view(param_shape)
@@ -43,9 +60,9 @@ def normalization_grads(g_out, x, weight, mean, inv_std, norm_dims: tuple[int, .
         grad_x = _standardized_grad(g_hat, x_hat, inv_std, norm_dims) if batch_stats else g_hat * inv_std
         grad_x = grad_x.to(x.dtype)
     if weight is not None and needs[1]:
-        grad_w = (g * x_hat).sum(param_dims).reshape(weight.shape).to(weight.dtype)
+        grad_w = _param_sum(g * x_hat, param_dims, blocks).reshape(weight.shape).to(weight.dtype)
     if needs[2]:
-        grad_b = g.sum(param_dims).reshape(weight.shape if weight is not None else -1).to(g_out.dtype)
+        grad_b = _param_sum(g, param_dims, blocks).reshape(weight.shape if weight is not None else -1).to(g_out.dtype)
     return grad_x, grad_w, grad_b
 
 
@@ -93,8 +110,9 @@ class LayerNormFunction(Function):
             inv_std = torch.rsqrt(var + ctx.eps)
         needs = (ctx.needs_input_grad[0], ctx.needs_input_grad[2], bias is not None and ctx.needs_input_grad[3])
         param_shape = tuple(x.shape[x.dim() - ctx.n_norm:])
+        blocks = row_blocks(math.prod(x.shape[:len(batch_dims)]))
         grad_x, grad_w, grad_b = normalization_grads(g_out, x, weight, mean, inv_std, norm_dims, True, batch_dims,
-                                                     param_shape, needs)
+                                                     param_shape, needs, blocks)
         return grad_x, None, grad_w, grad_b, None
 
 

@@ -53,10 +53,33 @@ def gelu_grad(g_out, x, approximate: str):
         t = torch.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
         slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
     else:
-        cdf = 0.5 * (1 + torch.erf(x * _INV_SQRT_2))
-        pdf = _INV_SQRT_2PI * torch.exp(-0.5 * x * x)
+        cdf, pdf = _normal_cdf_pdf(x)
         slope = cdf + x * pdf
     return (upcast(g_out) * slope).to(g_out.dtype)
+
+
+_ERF_P = 0.3275911
+_ERF_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
+
+
+def _normal_cdf_pdf(x):
+    """Φ(x) = ½ (1 + erf(x/√2)) and φ(x) = e^{−x²/2} / √(2π), sharing one exponential.
+
+    For float32 with no graph recorded, erf(u) = sign(u) (1 − t P(t) e^{−u²}), t = 1 / (1 + p|u|),
+    P a quartic (Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7: the approximation torch's own
+    vectorized CPU erf uses); with u = x/√2, e^{−u²} = e^{−x²/2} is φ's exponential, so one exp
+    serves both. Float64, and double backward (whose derivative at 0 the sign would cut), use torch.erf.
+    """
+    e = torch.exp(-0.5 * x * x)
+    if x.dtype == torch.float64 or torch.is_grad_enabled():
+        return 0.5 * (1 + torch.erf(x * _INV_SQRT_2)), _INV_SQRT_2PI * e
+    u = x * _INV_SQRT_2
+    t = 1 / (1 + _ERF_P * u.abs())
+    poly = _ERF_A[0]
+    for a in _ERF_A[1:]:
+        poly = poly * t + a
+    tail = 0.5 * t * poly * e  # ½ (1 − |erf(u)|)
+    return torch.where(u >= 0, 1 - tail, tail), _INV_SQRT_2PI * e
 
 
 class TanhFunction(Function):
