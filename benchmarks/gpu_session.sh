@@ -23,7 +23,8 @@ mkdir -p "$OUT"
 python3 -m pytest -q -p no:cacheprovider tests/test_ops_checker.py tests/test_ops_errors.py -k cuda 2>&1 | tee "$OUT/cuda_tests.log"
 python3 -m diffprog.check --devices cuda > "$OUT/check_cuda.txt" 2>&1
 python3 benchmarks/ops.py --device cuda > "$OUT/ops_cuda.md" 2>&1
-python3 benchmarks/unitvis.py --device cuda --steps 128 --batches 1 8 32 > "$OUT/unitvis_cuda.md" 2>&1
+python3 -m pytest -q -p no:cacheprovider tests/test_truncate.py tests/test_optvis.py 2>&1 | tail -n 5 > "$OUT/optvis_tests.log"
+python3 benchmarks/unitvis.py --device cuda --steps 128 --batches 1 32 256 --compile reduce-overhead > "$OUT/unitvis_cuda.md" 2>&1
 python3 benchmarks/dream.py --device cuda > "$OUT/dream_cuda.md" 2>&1
 python3 benchmarks/clip.py --device cuda > "$OUT/clip_cuda.md" 2>&1
 python3 -m pytest -q -p no:cacheprovider tests/test_clip.py -k "autocast or rises" 2>&1 | tail -n 3 > "$OUT/clip_tests.log"

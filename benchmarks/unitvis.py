@@ -3,6 +3,7 @@ loop, at equal settings, in the same run.
 
     python benchmarks/unitvis.py                 # CPU: batch 1 and 8, resnet18 layer3, 224 px, 64 steps
     python benchmarks/unitvis.py --device cuda   # GPU
+    python benchmarks/unitvis.py --device cuda --compile reduce-overhead   # + a row with the model compiled
     python benchmarks/unitvis.py --default-run   # time `python scripts/visualize_unit.py` (target < 60 s)
 
 Every tool optimizes a Fourier-parameterized, colour-decorrelated image with Adam, random jitter,
@@ -34,14 +35,22 @@ def _model(device: str):
     return torchvision.models.resnet18().eval().to(device)
 
 
-def run_diffprog(batch: int, steps: int, device: str) -> float:
+def run_diffprog(batch: int, steps: int, device: str, compile: str | None = None) -> float:
     from diffprog.optvis import objectives, render
 
     model = _model(device)
+
+    def run(steps):
+        render(model, objectives.channel("layer3", [5] * batch), seeds=list(range(batch)), size=224, input_size=224,
+               mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), steps=steps, lr=0.05, device=device,
+               progress=False, compile=compile)
+
+    if compile:  # compile once, untimed: the row shows the steady state (compile time is printed apart)
+        start = time.perf_counter()
+        run(2)
+        print(f"  compile ({compile}), batch {batch}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
     start = time.perf_counter()
-    render(model, objectives.channel("layer3", [5] * batch), seeds=list(range(batch)), size=224, input_size=224,
-           mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), steps=steps, lr=0.05, device=device,
-           progress=False)
+    run(steps)
     return time.perf_counter() - start
 
 
@@ -111,17 +120,26 @@ def useful_flops_per_image_step() -> float:
     return 2.0 * counter.get_total_flops()
 
 
+COMPILED = "diffprog compiled "  # + the mode: a row of its own with --compile MODE
+
+
 def _child(tool: str, batch: int, steps: int, device: str) -> None:
     import torch
 
     torch.manual_seed(0)
-    seconds = TOOLS[tool](batch, steps, device)
+    if tool.startswith(COMPILED):
+        seconds = run_diffprog(batch, steps, device, compile=tool.removeprefix(COMPILED).strip("()"))
+    else:
+        seconds = TOOLS[tool](batch, steps, device)
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(device)}))
 
 
 def measure(tool: str, batch: int, steps: int, device: str) -> dict | None:
     done = subprocess.run([sys.executable, __file__, "--child", tool, str(batch), str(steps), device],
                           capture_output=True, text=True, cwd=ROOT)
+    for line in done.stderr.splitlines():
+        if line.startswith("  compile"):
+            print(line, file=sys.stderr)
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or ["?"])[-1]
         print(f"  {tool}: skipped ({reason[:100]})", file=sys.stderr)
@@ -138,6 +156,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=64)
     parser.add_argument("--batches", type=int, nargs="*", help="batch sizes (default: 1 8 on CPU, 1 32 256 on CUDA)")
     parser.add_argument("--default-run", action="store_true", help="time the no-argument visualize_unit.py run")
+    parser.add_argument("--compile", metavar="MODE", help="add a row for diffprog with the model compiled in MODE "
+                        "(default, reduce-overhead, max-autotune); compile time is excluded and printed apart")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.default_run:
@@ -149,7 +169,8 @@ def main() -> None:
     rows = []
     flops = useful_flops_per_image_step()
     for batch in args.batches or ([1, 32, 256] if args.device == "cuda" else [1, 8]):
-        results = {tool: measure(tool, batch, args.steps, args.device) for tool in TOOLS}
+        tools = list(TOOLS) + ([f"{COMPILED}({args.compile})"] if args.compile else [])
+        results = {tool: measure(tool, batch, args.steps, args.device) for tool in tools}
         lucent = results.get("lucent")
         for tool, r in results.items():
             if r is None:

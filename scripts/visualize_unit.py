@@ -25,6 +25,7 @@ from diffprog.models import DEFAULT_MODEL, ModelError, load_model
 from diffprog.optvis import OUTPUT, LayerError, distributed, list_layers
 from diffprog.optvis.param import DECAY, PARAMETERIZATIONS
 from diffprog.optvis.render import OPTIMIZERS, pick_device
+from diffprog.optvis.truncate import COMPILE_MODES
 from diffprog.optvis.units import KINDS, layer_channels, parse_units, visualize_units, write_outputs
 
 
@@ -51,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     p.add_argument("--amp", choices=["auto", "on", "off"], default="auto",
                    help="bfloat16 autocast for the network (default auto: on for CUDA)")
+    p.add_argument("--compile", choices=COMPILE_MODES, default=None,
+                   help="compile the model, cut after --layer, with torch.compile in this mode (reduce-overhead: "
+                   "CUDA graphs, for small batches on a GPU); default off; falls back to eager with a warning")
     p.add_argument("--out", default="outputs/visualize_unit",
                    help="output folder (default outputs/visualize_unit; a numbered sibling if not empty)")
     p.add_argument("--gif", action="store_true", help="also write optimization.gif")
@@ -81,7 +85,8 @@ def main(argv=None) -> int:
     result = visualize_units(model, args.layer, mine, kind=args.objective, seed=args.seed, batch=args.batch,
                              size=size, input_size=spec.input_size, mean=spec.mean, std=spec.std, param=args.param,
                              decay=args.decay, steps=args.steps, lr=args.lr, optimizer=args.optimizer, device=device,
-                             amp={"auto": None, "on": True, "off": False}[args.amp], progress=rank == 0,
+                             amp={"auto": None, "on": True, "off": False}[args.amp], compile=args.compile,
+                             progress=rank == 0,
                              snapshot_every=max(1, args.steps // 16) if args.gif else 0)
     if world > 1:
         result = distributed.gather(result, mine, units, rank)
@@ -92,7 +97,8 @@ def main(argv=None) -> int:
     settings = {"model": args.model, "weights": args.weights or (str(spec.default_weights) if spec.default_weights else None),
                 "layer": args.layer, "objective": args.objective, "size": size, "input_size": spec.input_size,
                 "steps": args.steps, "lr": args.lr, "optimizer": args.optimizer, "param": args.param, "decay": args.decay,
-                "seed": args.seed, "device": str(device), "amp": args.amp, "processes": world,
+                "seed": args.seed, "device": str(device), "amp": args.amp, "compile": args.compile,
+                "processes": world,
                 "command": "python " + shlex.join(sys.argv)}
     write_outputs(out, result, units, labels, settings, scale=max(1, 128 // size), gif=args.gif)
     status = "interrupted; wrote the current images" if result.interrupted else "done"

@@ -17,9 +17,10 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..optim import SGD, Adam
-from .layers import LayerError, LayerInfo, forward_to, list_layers, resolve
+from .layers import LayerError, LayerInfo, list_layers, resolve
 from .objectives import Objective
 from .param import DECAY, image_param
+from .truncate import LayerForward
 from .transforms import Normalize, PerImageRandom, Resize, standard_transforms
 
 OPTIMIZERS = ("adam", "sgd", "momentum")
@@ -109,6 +110,18 @@ def _make_optimizer(kind: str, params, lr: float):
     raise ValueError(f"unknown optimizer {kind!r}: choose one of {', '.join(OPTIMIZERS)}")
 
 
+def _first_compiled_step(ascend, network: LayerForward, rng: PerImageRandom):
+    """The first step, where torch.compile builds the graphs: if that fails, fall back to the eager
+    network and redo the step with the same random numbers."""
+    state = rng.state()
+    try:
+        return ascend()
+    except Exception as exc:
+        network.fail(exc)
+        rng.restore(state)
+        return ascend()
+
+
 @torch.no_grad()
 def layer_infos(model: nn.Module, input_size: int, device: torch.device) -> list[LayerInfo]:
     return list_layers(model, torch.zeros(1, 3, input_size, input_size, device=device))
@@ -121,7 +134,7 @@ def render(model: nn.Module, objective: Objective, *, seeds: Sequence[int] = (0,
            init: torch.Tensor | None = None, transforms: list | None = None, steps: int = 256,
            lr: float = 0.05, optimizer: str = "adam", device: str | torch.device | None = None,
            snapshot_every: int = 0, progress: bool = True, amp: bool | None = None,
-           nhwc: bool | None = None) -> RenderResult:
+           nhwc: bool | None = None, compile: str | None = None) -> RenderResult:
     """Optimize len(seeds) images of `size` px to maximize `objective` (one score per image).
 
     The network sees `input_size` px (default: `size`), normalized with mean/std. Image b starts from
@@ -135,6 +148,9 @@ def render(model: nn.Module, objective: Objective, *, seeds: Sequence[int] = (0,
     the objective's reductions stay float32. The loop keeps the objective on the device and reads it
     back only every few steps for the progress bar.
     nhwc: run the network in channels-last layout (default: on CUDA); same values, faster convolutions.
+    compile: run the model, traced and cut after the last needed layer, compiled by torch.compile in
+    this mode ('default', 'reduce-overhead' = with CUDA graphs, 'max-autotune'); None (default) runs
+    it eagerly with hooks. Where tracing or compiling fails, a warning says so and the eager path runs.
     """
     device = torch.device(device) if device is not None else default_device()
     amp = device.type == "cuda" if amp is None else amp
@@ -148,6 +164,7 @@ def render(model: nn.Module, objective: Objective, *, seeds: Sequence[int] = (0,
             resolve(model, layer)
         validate_objective(objective, infos)
         calls = {i.name: i.calls for i in infos}
+        network = LayerForward(model, objective.layers, calls, compile)
         images_param = (param if isinstance(param, nn.Module) else
                         image_param(param, size, seeds, decorrelate, init, decay)).to(device)
         pipeline = (standard_transforms(size) if transforms is None else list(transforms)) + \
@@ -158,17 +175,25 @@ def render(model: nn.Module, objective: Objective, *, seeds: Sequence[int] = (0,
         snapshots: dict[int, torch.Tensor] = {}
         interrupted = False
         bar = tqdm(range(steps), desc="render", disable=not progress, leave=False)
+
+        def ascend() -> tuple[torch.Tensor, torch.Tensor]:
+            """One step's forward and backward: (images, objective per image); the gradient is left in .grad."""
+            images = images_param()
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                x = images
+                for t in pipeline:
+                    x = t(x, rng)
+                scores = objective(network(x.contiguous(memory_format=layout)), images).float()
+            opt.zero_grad(set_to_none=True)
+            (-scores.sum()).backward()
+            return images, scores
+
         try:
             for step in bar:
-                images = images_param()
-                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                    x = images
-                    for t in pipeline:
-                        x = t(x, rng)
-                    acts = forward_to(model, x.contiguous(memory_format=layout), objective.layers, calls)
-                    scores = objective(acts, images).float()
-                opt.zero_grad(set_to_none=True)
-                (-scores.sum()).backward()
+                if step == 0 and network.is_compiled:
+                    images, scores = _first_compiled_step(ascend, network, rng)
+                else:
+                    images, scores = ascend()
                 opt.step()
                 scores_per_step.append(scores.detach())
                 if progress and (step % 16 == 0 or step == steps - 1):

@@ -38,6 +38,15 @@ class PerImageRandom:
         numbers = low + (high - low) * columns
         return numbers[:, 0] if count is None else numbers
 
+    def state(self) -> tuple:
+        """Where the streams stand, for `restore` (to redo a step with the same numbers)."""
+        return [g.get_state() for g in self.generators], self.pool, self.used
+
+    def restore(self, state: tuple) -> None:
+        generator_states, self.pool, self.used = state
+        for g, s in zip(self.generators, generator_states):
+            g.set_state(s)
+
 
 class Pad:
     """Pad every side by `pixels` with a constant grey, so jitter and rotation do not reveal edges."""
