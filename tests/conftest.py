@@ -34,3 +34,15 @@ def interrupt_at(monkeypatch):
 
         monkeypatch.setattr(Objective, "__call__", call)
     return arm
+
+
+@pytest.fixture
+def relu_used_twice() -> torch.nn.Sequential:
+    """lin → act → lin2 → act again, where both activations are one ReLU object (it runs twice)."""
+    relu = torch.nn.ReLU()
+    model = torch.nn.Sequential()
+    model.add_module("lin", torch.nn.Linear(4, 4))
+    model.add_module("act", relu)
+    model.add_module("lin2", torch.nn.Linear(4, 4))
+    model.add_module("act_again", relu)
+    return model

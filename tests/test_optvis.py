@@ -150,13 +150,8 @@ def test_forward_stops_after_the_last_needed_layer(model):
     assert acts["0.block2.conv2"].shape == (2, 48, 16, 16)
 
 
-def test_a_module_used_twice_is_captured_at_its_last_call():
-    relu = nn.ReLU()
-    model = nn.Sequential()
-    model.add_module("lin", nn.Linear(4, 4))
-    model.add_module("act", relu)
-    model.add_module("lin2", nn.Linear(4, 4))
-    model.add_module("act_again", relu)  # the same module object twice
+def test_a_module_used_twice_is_captured_at_its_last_call(relu_used_twice):
+    model = relu_used_twice
     x = torch.randn(2, 4)
     infos = {i.name: i.calls for i in list_layers(model, x)}
     assert infos["act"] == 2
