@@ -24,16 +24,18 @@ PROMPT = "a red star in the center"
 
 
 
-def run_diffprog(device: str, size: int, cutouts: int, steps: int, amp: bool) -> float:
+def run_diffprog(device: str, size: int, cutouts: int, steps: int, amp: bool, compile: str | None = None) -> float:
+    """clip_optimize after 3 untimed steps (which also compile the tower, with `compile`)."""
     from diffprog.clip import clip_optimize, parse_prompt
     from diffprog.models.clip_models import load_clip
 
     clip = load_clip(device=device)
     prompts = [parse_prompt(PROMPT)]
-    clip_optimize(clip, prompts, size=size, cutouts=cutouts, steps=3, device=device, amp=amp, progress=False)
+    run = dict(size=size, cutouts=cutouts, device=device, amp=amp, compile=compile, progress=False)
+    clip_optimize(clip, prompts, steps=3, **run)
     sync(device)
     start = time.perf_counter()
-    clip_optimize(clip, prompts, size=size, cutouts=cutouts, steps=steps, device=device, amp=amp, progress=False)
+    clip_optimize(clip, prompts, steps=steps, **run)
     sync(device)
     return time.perf_counter() - start
 
@@ -81,6 +83,7 @@ def run_plain(device: str, size: int, cutouts: int, steps: int, amp: bool) -> fl
 
 
 TOOLS = {"diffprog clip_optimize": run_diffprog, "plain VQGAN-CLIP-style loop": run_plain}
+COMPILED = "diffprog compiled "  # + the mode: a row of its own with --compile MODE
 
 
 def measure(tool: str, device: str, size: int, cutouts: int, steps: int, amp: bool) -> dict | None:
@@ -95,7 +98,11 @@ def measure(tool: str, device: str, size: int, cutouts: int, steps: int, amp: bo
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         tool, device, size, cutouts, steps, amp = sys.argv[2:8]
-        seconds = TOOLS[tool](device, int(size), int(cutouts), int(steps), bool(int(amp)))
+        if tool.startswith(COMPILED):
+            seconds = run_diffprog(device, int(size), int(cutouts), int(steps), bool(int(amp)),
+                                   compile=tool.removeprefix(COMPILED).strip("()"))
+        else:
+            seconds = TOOLS[tool](device, int(size), int(cutouts), int(steps), bool(int(amp)))
         print(json.dumps({"seconds": seconds, "steps": int(steps), "peak_mb": peak_mb(device)}))
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -103,11 +110,13 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=128, help="image size (default 128)")
     parser.add_argument("--cutouts", type=int, default=32, help="cutouts per step (default 32)")
     parser.add_argument("--steps", type=int, default=30, help="timed steps (default 30)")
+    parser.add_argument("--compile", metavar="MODE", help="add a row for clip_optimize with the image tower "
+                        "compiled in MODE (default, reduce-overhead, max-autotune); compile time is not timed")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON too")
     args = parser.parse_args()
     rows = []
     for amp in ([False, True] if args.device == "cuda" else [False]):
-        for tool in TOOLS:
+        for tool in list(TOOLS) + ([f"{COMPILED}({args.compile})"] if args.compile else []):
             r = measure(tool, args.device, args.size, args.cutouts, args.steps, amp)
             if r:
                 rows.append({"tool": tool, "amp": amp, **r, "steps_per_s": r["steps"] / r["seconds"]})

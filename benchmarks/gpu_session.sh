@@ -26,6 +26,6 @@ python3 benchmarks/ops.py --device cuda > "$OUT/ops_cuda.md" 2>&1
 python3 -m pytest -q -p no:cacheprovider tests/test_truncate.py tests/test_optvis.py 2>&1 | tail -n 5 > "$OUT/optvis_tests.log"
 python3 benchmarks/unitvis.py --device cuda --steps 128 --batches 1 32 256 --compile reduce-overhead > "$OUT/unitvis_cuda.md" 2>&1
 python3 benchmarks/dream.py --device cuda > "$OUT/dream_cuda.md" 2>&1
-python3 benchmarks/clip.py --device cuda > "$OUT/clip_cuda.md" 2>&1
+python3 benchmarks/clip.py --device cuda --compile reduce-overhead > "$OUT/clip_cuda.md" 2>&1
 python3 -m pytest -q -p no:cacheprovider tests/test_clip.py -k "autocast or rises" 2>&1 | tail -n 3 > "$OUT/clip_tests.log"
 tail -n 3 "$OUT"/*.md "$OUT/check_cuda.txt"

@@ -11,6 +11,7 @@ the prompts' embeddings (`objectives.embedding_similarity`), and the transforms 
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,6 +126,16 @@ class ImageTower(nn.Module):
         return self.model.encode_image(images)
 
 
+_TOWERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def image_tower(clip: Clip) -> ImageTower:
+    """One ImageTower per CLIP model, so a compiled tower is reused by later optimizations."""
+    if clip.model not in _TOWERS:
+        _TOWERS[clip.model] = ImageTower(clip)
+    return _TOWERS[clip.model]
+
+
 @dataclass
 class ClipResult:
     images: torch.Tensor  # (B, 3, H, W) in [0, 1], on the CPU
@@ -149,7 +160,8 @@ def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, seeds: Sequence[int]
                   latent_dim: int | None = None, init: torch.Tensor | None = None, cutouts: int = CUTOUTS,
                   cutout_min: float = CUTOUT_MIN, cutout_noise: float = 0.05, steps: int = STEPS,
                   lr: float | None = None, optimizer: str = "adam", device: str | torch.device | None = None,
-                  amp: bool | None = None, snapshot_every: int = 0, progress: bool = True) -> ClipResult:
+                  amp: bool | None = None, compile: str | None = None, snapshot_every: int = 0,
+                  progress: bool = True) -> ClipResult:
     """Maximize Σ_p w_p cos(CLIP(cutouts(x)), t_p) over len(seeds) images of `size` px.
 
     param: 'fourier' or 'pixel' (the engine's parameterizations, starting from `init` (B or 1, 3, H, W)
@@ -157,7 +169,8 @@ def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, seeds: Sequence[int]
     the image size is then the generator's). lr: default LR for images, GENERATOR_LR for latents.
     decay: the Fourier spectrum's 1/f exponent. tv: weight of the total-variation penalty λR(x)
     subtracted from the objective. cutouts: crops per image and step, their side uniform in
-    [cutout_min, 1] of the image side. Ctrl-C returns the current images (interrupted=True).
+    [cutout_min, 1] of the image side. compile: run the image tower compiled in this mode (see
+    render). Ctrl-C returns the current images (interrupted=True).
     """
     device = torch.device(device) if device is not None else default_device()
     targets = prompt_embeddings(clip, prompts, device)
@@ -174,10 +187,10 @@ def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, seeds: Sequence[int]
         raise ValueError(f"unknown parameterization {param!r}: choose fourier, pixel or generator")
     lr = lr if lr is not None else default_lr(param)
     crops = Cutouts(cutouts, clip.input_size, min_fraction=cutout_min, noise=cutout_noise, seed=seeds[0])
-    result = render(ImageTower(clip), objective, seeds=seeds, size=size, input_size=clip.input_size,
+    result = render(image_tower(clip), objective, seeds=seeds, size=size, input_size=clip.input_size,
                     mean=clip.mean, std=clip.std, param=image_param, transforms=[crops], steps=steps,
                     lr=lr, optimizer=optimizer, device=device, snapshot_every=snapshot_every, progress=progress,
-                    amp=amp)
+                    amp=amp, compile=compile)
     return ClipResult(result.images, result.history, similarities(clip, result.images, prompts, targets),
                       result.snapshots, result.interrupted)
 

@@ -25,6 +25,7 @@ from diffprog.models import ModelError
 from diffprog.models.clip_models import DEFAULT_CLIP, load_clip
 from diffprog.models.scene_decoder import load_scene_decoder
 from diffprog.optvis.render import OPTIMIZERS, pick_device
+from diffprog.optvis.truncate import COMPILE_MODES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     p.add_argument("--amp", choices=["auto", "on", "off"], default="auto",
                    help="bfloat16 autocast for CLIP (default auto: on for CUDA)")
+    p.add_argument("--compile", choices=COMPILE_MODES, default=None,
+                   help="compile CLIP's image tower with torch.compile in this mode (reduce-overhead: CUDA graphs); "
+                   "default off; falls back to eager with a warning")
     p.add_argument("--out", default="outputs/clip_optimize",
                    help="output folder (default outputs/clip_optimize; a numbered sibling if not empty)")
     p.add_argument("--gif", action="store_true", help="also write optimization.gif")
@@ -87,7 +91,7 @@ def main(argv=None) -> int:
                                latent_dim=generator.latent_dim if generator is not None else None, init=init,
                                cutouts=args.cutouts, cutout_min=args.cutout_min, steps=args.steps, lr=args.lr,
                                tv=args.tv, optimizer=args.optimizer,
-                               device=device, amp={"auto": None, "on": True, "off": False}[args.amp],
+                               device=device, amp={"auto": None, "on": True, "off": False}[args.amp], compile=args.compile,
                                snapshot_every=max(1, args.steps // 16) if args.gif else 0)
     except PromptError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -99,7 +103,7 @@ def main(argv=None) -> int:
                 "size": int(result.images.shape[-1]),
                 "steps": args.steps, "lr": args.lr if args.lr is not None else guidance.default_lr(args.param),
                 "tv": args.tv, "optimizer": args.optimizer,
-                "device": str(device), "amp": args.amp, "command": "python " + shlex.join(sys.argv)}
+                "device": str(device), "amp": args.amp, "compile": args.compile, "command": "python " + shlex.join(sys.argv)}
     write_clip_outputs(out, result, prompts, seeds, settings, gif=args.gif)
     status = "interrupted; wrote the current images" if result.interrupted else "done"
     best = ", ".join(f"{k}: {sum(v) / len(v):.3f}" for k, v in result.similarity.items())
