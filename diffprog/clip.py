@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .io import contact_sheet, load_image, save_gif, save_image, save_png, versions, write_json
+from .io import load_image, save_png, versions, write_json
 from .models.clip_models import Clip
 from .optvis import objectives
 from .optvis.cutouts import Cutouts
@@ -27,7 +27,7 @@ from .optvis.layers import OUTPUT
 from .optvis.param import DECAY, GeneratorImage
 from .optvis.param import image_param as make_image_param
 from .optvis.render import default_device, render
-from .plots import plot_loss_curves
+from .run_pictures import write_run_pictures
 
 
 #: Defaults shared by clip_optimize and scripts/clip_optimize.py.
@@ -210,20 +210,11 @@ def write_clip_outputs(out: Path, result: ClipResult, prompts: Sequence[Prompt],
             **settings, "seed": seed, "similarity": {k: v[i] for k, v in result.similarity.items()},
             "final_objective": result.history[-1][i] if result.history else None,
             "interrupted": result.interrupted, "versions": versions()})
-    title = " · ".join(f"{p.label} ({p.weight:+g})" for p in prompts)[:120]
-    sheet = contact_sheet(result.images, labels, scale=max(scale, 128 // result.images.shape[-1]), title=title)
-    written.append(save_image(sheet, out / "contact_sheet.png"))
-    if result.history:
-        curves = {f"seed {s}": [step[i] for step in result.history] for i, s in enumerate(seeds[:12])}
-        plot_loss_curves(curves, out / "objective.png", ylabel="weighted similarity", log=False,
-                         title="Σ w·cos(CLIP(cutouts), prompt) per step (higher is better)")
-        written.append(out / "objective.png")
-    if gif and result.snapshots:
-        sheet_scale = max(scale, 128 // result.images.shape[-1])
-        frames = [contact_sheet(images, labels, scale=sheet_scale, title=f"step {step}")
-                  for step, images in sorted(result.snapshots.items())]
-        frames.append(contact_sheet(result.images, labels, scale=sheet_scale, title="final"))
-        written.append(save_gif(frames, out / "optimization.gif"))
+    written += write_run_pictures(out, result.images, labels, result.history, result.snapshots,
+                                  scale=max(scale, 128 // result.images.shape[-1]),
+                                  title=" · ".join(f"{p.label} ({p.weight:+g})" for p in prompts)[:120],
+                                  curve_labels=[f"seed {s}" for s in seeds], ylabel="weighted similarity",
+                                  curve_title="Σ w·cos(CLIP(cutouts), prompt) per step (higher is better)", gif=gif)
     written.append(write_json(out / "run.json", {
         **settings, "seeds": list(seeds), "similarity": result.similarity,
         "final_objective": result.history[-1] if result.history else None,

@@ -10,8 +10,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..io import contact_sheet, save_gif, save_image, save_png, versions, write_json
-from ..plots import plot_loss_curves
+from ..io import save_png, versions, write_json
+from ..run_pictures import write_run_pictures
 from . import objectives as obj
 from .layers import OUTPUT, LayerError, resolve
 from .render import RenderResult, layer_infos, render
@@ -120,19 +120,10 @@ def write_outputs(out: Path, result: RenderResult, units: Sequence[int], labels:
                                                "image_seed": unit_seed(settings["seed"], unit),
                                                "final_objective": final[i] if i < len(final) else None,
                                                "interrupted": result.interrupted, "versions": versions()})
-    title = f"{settings['model']} · {settings['layer']} · {settings['objective']}"
-    written.append(save_image(contact_sheet(result.images, list(labels), scale=scale, title=title),
-                              out / "contact_sheet.png"))
-    curves = {label: [step[i] for step in result.history] for i, label in enumerate(labels[:12])}
-    if curves and result.history:
-        plot_loss_curves(curves, out / "objective.png",
-                         title="Objective per step (higher is better)", ylabel="objective", log=False)
-        written.append(out / "objective.png")
-    if gif and result.snapshots:
-        frames = [contact_sheet(images, list(labels), scale=scale, title=f"step {step}")
-                  for step, images in sorted(result.snapshots.items())]
-        frames.append(contact_sheet(result.images, list(labels), scale=scale, title="final"))
-        written.append(save_gif(frames, out / "optimization.gif"))
+    written += write_run_pictures(out, result.images, labels, result.history, result.snapshots, scale=scale,
+                                  title=f"{settings['model']} · {settings['layer']} · {settings['objective']}",
+                                  curve_labels=labels, curve_title="Objective per step (higher is better)",
+                                  ylabel="objective", gif=gif)
     written.append(write_json(out / "run.json", {**settings, "units": list(units), "labels": list(labels),
                                                  "final_objective": final, "interrupted": result.interrupted,
                                                  "versions": versions()}))
