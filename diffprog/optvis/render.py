@@ -112,7 +112,8 @@ def _make_optimizer(kind: str, params, lr: float):
 
 def _first_compiled_step(ascend, network: LayerForward, rng: PerImageRandom):
     """The first step, where torch.compile builds the graphs: if that fails, fall back to the eager
-    network and redo the step with the same random numbers."""
+    network and redo the step with the same per-image random numbers (a transform's own generator,
+    like the cutouts' noise, moves on)."""
     state = rng.state()
     try:
         return ascend()

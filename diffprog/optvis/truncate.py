@@ -4,8 +4,9 @@
 that works for any model, but an exception is a graph break for torch.compile. Here torchvision's
 feature extractor traces the model with torch.fx and returns the needed layers' outputs instead:
 every node past them is dead code and dropped, so the graph stops where the hooks would, and
-torch.compile (with CUDA graphs under mode "reduce-overhead") can take it whole. Models that fx
-cannot trace (control flow on tensor values, custom autograd Functions) get None: the hooks serve them.
+torch.compile (with CUDA graphs under mode "reduce-overhead") can take it whole. diffprog's own
+layers (autograd Functions inside) and torchvision's ops are kept as calls, not traced into. Models
+that fx cannot trace (control flow on tensor values, say) get None: the hooks serve them.
 """
 from __future__ import annotations
 
