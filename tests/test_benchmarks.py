@@ -1,0 +1,53 @@
+"""The benchmarks run end to end at toy sizes on the CPU and print every row they promise, so a GPU
+session (rare and short) does not find a broken benchmark. A tool that fails inside a benchmark is
+reported and its row left out, so the tests check the rows, not only the exit status."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+
+def _run(*args: str) -> str:
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def _rows(table: str) -> list[str]:
+    """The first cell of each data row of a markdown table."""
+    return [line.split("|")[1].strip() for line in table.splitlines()
+            if line.startswith("| ") and not line.startswith("| tool") and not line.startswith("| op ")]
+
+
+def test_ops_benchmark_times_the_ops_it_is_asked_for():
+    out = _run("benchmarks/ops.py", "--device", "cpu", "--ops", "relu", "layer_norm", "--rounds", "1",
+               "--min-time", "0.01")
+    assert _rows(out) == ["relu", "layer_norm"]
+
+
+@pytest.mark.slow
+def test_unitvis_benchmark_prints_diffprog_plain_and_compiled_rows():
+    out = _run("benchmarks/unitvis.py", "--batches", "1", "--steps", "2", "--compile", "default")
+    rows = _rows(out)
+    assert {"diffprog", "plain PyTorch", "diffprog compiled (default)"} <= set(rows), out
+
+
+@pytest.mark.slow
+def test_clip_benchmark_prints_diffprog_plain_and_compiled_rows():
+    out = _run("benchmarks/clip.py", "--steps", "2", "--cutouts", "2", "--size", "64", "--compile", "default")
+    assert set(_rows(out)) == {"diffprog clip_optimize", "plain VQGAN-CLIP-style loop", "diffprog compiled (default)"}
+
+
+@pytest.mark.slow
+def test_dream_benchmark_prints_tiled_untiled_and_plain_rows():
+    rows = _rows(_run("benchmarks/dream.py", "--size", "64"))
+    assert len(rows) == 3 and any(r.startswith("plain") for r in rows), rows
+
+
+def test_gpu_runbook_is_valid_bash():
+    done = subprocess.run(["bash", "-n", "benchmarks/gpu_session.sh"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
