@@ -19,13 +19,13 @@ import shlex
 import sys
 
 from diffprog import clip as guidance
+from diffprog.cli_options import AMP_CHOICES, add_run_options
 from diffprog.clip import PromptError, clip_optimize, parse_image_prompt, parse_prompt, write_clip_outputs
 from diffprog.io import ImageReadError, fresh_dir, load_image
 from diffprog.models import ModelError
 from diffprog.models.clip_models import DEFAULT_CLIP, load_clip
 from diffprog.models.scene_decoder import load_scene_decoder
 from diffprog.optvis.render import OPTIMIZERS, pick_device
-from diffprog.optvis.truncate import COMPILE_MODES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,12 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS, help="default adam")
     p.add_argument("--images", type=int, default=1, help="images to make, seeds SEED, SEED+1, … (default 1)")
     p.add_argument("--seed", type=int, default=0, help="seed of the first image (default 0)")
-    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
-    p.add_argument("--amp", choices=["auto", "on", "off"], default="auto",
-                   help="bfloat16 autocast for CLIP (default auto: on for CUDA)")
-    p.add_argument("--compile", choices=COMPILE_MODES, default=None,
-                   help="compile CLIP's image tower with torch.compile in this mode (reduce-overhead: CUDA graphs); "
-                   "default off; falls back to eager with a warning")
+    add_run_options(p, network="CLIP", compiled="CLIP's image tower")
     p.add_argument("--out", default="outputs/clip_optimize",
                    help="output folder (default outputs/clip_optimize; a numbered sibling if not empty)")
     p.add_argument("--gif", action="store_true", help="also write optimization.gif")
@@ -91,7 +86,7 @@ def main(argv=None) -> int:
                                latent_dim=generator.latent_dim if generator is not None else None, init=init,
                                cutouts=args.cutouts, cutout_min=args.cutout_min, steps=args.steps, lr=args.lr,
                                tv=args.tv, optimizer=args.optimizer,
-                               device=device, amp={"auto": None, "on": True, "off": False}[args.amp], compile=args.compile,
+                               device=device, amp=AMP_CHOICES[args.amp], compile=args.compile,
                                snapshot_every=max(1, args.steps // 16) if args.gif else 0)
     except PromptError as exc:
         print(f"error: {exc}", file=sys.stderr)

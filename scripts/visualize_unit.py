@@ -20,12 +20,12 @@ import sys
 
 import torch
 
+from diffprog.cli_options import AMP_CHOICES, add_run_options
 from diffprog.io import fresh_dir
 from diffprog.models import DEFAULT_MODEL, ModelError, load_model
 from diffprog.optvis import OUTPUT, LayerError, distributed, list_layers
 from diffprog.optvis.param import DECAY, PARAMETERIZATIONS
 from diffprog.optvis.render import OPTIMIZERS, pick_device
-from diffprog.optvis.truncate import COMPILE_MODES
 from diffprog.optvis.units import KINDS, layer_channels, parse_units, visualize_units, write_outputs
 
 
@@ -49,12 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=None,
                    help="units rendered together (default: 32 on CPU; on GPU as many as fit, found by probing)")
     p.add_argument("--seed", type=int, default=0, help="seed; unit u's image uses seed·1000003 + u (default 0)")
-    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
-    p.add_argument("--amp", choices=["auto", "on", "off"], default="auto",
-                   help="bfloat16 autocast for the network (default auto: on for CUDA)")
-    p.add_argument("--compile", choices=COMPILE_MODES, default=None,
-                   help="compile the model, cut after --layer, with torch.compile in this mode (reduce-overhead: "
-                   "CUDA graphs, for small batches on a GPU); default off; falls back to eager with a warning")
+    add_run_options(p, network="the network", compiled="the model, cut after --layer,")
     p.add_argument("--out", default="outputs/visualize_unit",
                    help="output folder (default outputs/visualize_unit; a numbered sibling if not empty)")
     p.add_argument("--gif", action="store_true", help="also write optimization.gif")
@@ -85,7 +80,7 @@ def main(argv=None) -> int:
     result = visualize_units(model, args.layer, mine, kind=args.objective, seed=args.seed, batch=args.batch,
                              size=size, input_size=spec.input_size, mean=spec.mean, std=spec.std, param=args.param,
                              decay=args.decay, steps=args.steps, lr=args.lr, optimizer=args.optimizer, device=device,
-                             amp={"auto": None, "on": True, "off": False}[args.amp], compile=args.compile,
+                             amp=AMP_CHOICES[args.amp], compile=args.compile,
                              progress=rank == 0,
                              snapshot_every=max(1, args.steps // 16) if args.gif else 0)
     if world > 1:
