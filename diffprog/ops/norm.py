@@ -11,7 +11,9 @@ With g = ∂J/∂y and ĝ = γ g (the gradient reaching x̂), the chain rule thr
 
 In batch norm's eval mode μ, σ² are the running statistics (constants), so ∂J/∂x = ĝ / √(σ² + ε).
 Layer norm's ∂J/∂γ, ∂J/∂β sum over all rows (the leading dims); they are summed in two stages,
-Σ_rows = Σ_blocks Σ_rows in block, so the compiled kernel splits the rows across threads.
+Σ_rows = Σ_blocks Σ_rows in block, so the compiled kernel splits the rows across threads. On the
+CPU in float32, a hand-written C kernel (kernels/layer_norm_backward.c) computes the same formula
+in one pass, adding each row into ∂J/∂γ, ∂J/∂β while it computes the row's ∂J/∂x.
 Float16/bfloat16 are computed in float32.
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ import math
 import torch
 from torch.autograd import Function
 
+from ._c_kernels import layer_norm_applies, layer_norm_backward
 from ._fusion import fusable
 from ._precision import upcast
 from . import _autocast
@@ -110,6 +113,9 @@ class LayerNormFunction(Function):
             inv_std = torch.rsqrt(var + ctx.eps)
         needs = (ctx.needs_input_grad[0], ctx.needs_input_grad[2], bias is not None and ctx.needs_input_grad[3])
         param_shape = tuple(x.shape[x.dim() - ctx.n_norm:])
+        if needs[0] and not torch.is_grad_enabled() and layer_norm_applies(g_out, x, weight, mean, inv_std):
+            grad_x, grad_w, grad_b = layer_norm_backward(g_out, x, weight, mean, inv_std, param_shape)
+            return grad_x, None, grad_w if needs[1] else None, grad_b if needs[2] else None, None
         blocks = row_blocks(math.prod(x.shape[:len(batch_dims)]))
         grad_x, grad_w, grad_b = normalization_grads(g_out, x, weight, mean, inv_std, norm_dims, True, batch_dims,
                                                      param_shape, needs, blocks)
