@@ -32,13 +32,16 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=2000, help="optimizer steps (default 2000)")
     parser.add_argument("--batch", type=int, default=256, help="scenes per step, one per caption (default 256)")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of AdamW (default 2e-3)")
+    parser.add_argument("--adversarial", type=float, default=0.0, metavar="EPS",
+                        help="train on adversarial images within ±EPS per pixel (pixels in [0, 1]; 0: plain)")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
                         help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--name", default="scenes_clip", help="folder name in --out (default scenes_clip)")
     parser.add_argument("--out", default="assets", help="parent folder (default assets)")
     args = parser.parse_args()
 
-    result = train_scenes_clip(args.seed, args.steps, args.batch, args.lr, device=args.device)
+    result = train_scenes_clip(args.seed, args.steps, args.batch, args.lr, device=args.device,
+                               adversarial_eps=args.adversarial)
     folder = Path(args.out) / args.name
     weights = save_scenes_clip(result.clip, folder)
     plot_loss_curves({f"seed {args.seed}": result.losses}, folder / "loss.png",
@@ -46,7 +49,8 @@ def main() -> None:
     write_json(folder / "model_card.json", {
         "model": "scenes-clip (open_clip CLIP)", "model_cfg": SCENES_CLIP_CONFIG, "preprocess_cfg": SCENES_PREPROCESS,
         "seed": args.seed, "command": "python " + shlex.join(sys.argv), "device": args.device, "steps": args.steps,
-        "batch": args.batch, "lr": args.lr, "held_out_pairs": [f"{c} {s}" for c, s in HELD_OUT],
+        "batch": args.batch, "lr": args.lr, "adversarial_eps": args.adversarial,
+        "held_out_pairs": [f"{c} {s}" for c, s in HELD_OUT],
         "zero_shot": {k: round(v, 4) for k, v in result.metrics.items()},
         "final_loss": round(sum(result.losses[-50:]) / max(1, len(result.losses[-50:])), 4),
         "train_seconds": round(result.seconds, 1), "interrupted": result.interrupted,

@@ -11,7 +11,8 @@ import torchvision
 from diffprog.data import SHAPE_CLASSES, make_shapes
 from diffprog.models import ModelError, load_model
 from diffprog.models.registry import ASSETS
-from diffprog.models.training import TEST_SEED_OFFSET, evaluate
+from diffprog.models.adversarial import adversarial_images
+from diffprog.models.training import TEST_SEED_OFFSET, evaluate, normalize
 
 from .conftest import SHARED
 
@@ -44,6 +45,22 @@ def test_embedded_model_classifies_fresh_held_out_shapes():
     images, labels = make_shapes(1300, spec.input_size, seed=TEST_SEED_OFFSET + 99)
     accuracy, _ = evaluate(model, images, labels)
     assert accuracy >= 0.97
+
+
+def test_adversarial_images_stay_in_the_ball_and_raise_the_loss():
+    torch.manual_seed(0)
+    model, _ = load_model("shapes-cnn")
+    images, labels = make_shapes(64, 32, seed=5)
+    eps = 0.03
+    attacked = adversarial_images(lambda x: torch.nn.functional.cross_entropy(model(normalize(x)), labels), images, eps)
+    assert (attacked - images).abs().max() <= eps + 1e-6
+    assert attacked.min() >= 0 and attacked.max() <= 1 and not attacked.requires_grad
+    with torch.no_grad():
+        clean = torch.nn.functional.cross_entropy(model(normalize(images)), labels)
+        noisy = torch.nn.functional.cross_entropy(
+            model(normalize((images + torch.empty_like(images).uniform_(-eps, eps)).clamp(0, 1))), labels)
+        adversarial = torch.nn.functional.cross_entropy(model(normalize(attacked)), labels)
+    assert adversarial > 2 * max(clean, noisy)
 
 
 def test_unknown_model_name_suggests_close_names():

@@ -41,7 +41,7 @@ OBJECTIVES = {
     "layer_l2": obj.layer_l2("block1.conv1"),
     "class_logit": obj.class_logit(2),
     "class_log_prob": obj.class_log_prob(7),
-    "direction": obj.direction("block3.conv", torch.arange(96.0) - 48),
+    "direction": obj.direction("block3.conv", torch.randn(96, generator=torch.Generator().manual_seed(0))),
     "composed": obj.channel("block2.conv2", 1) - 0.1 * obj.channel("block2.conv2", 2) + 0.5 * obj.neuron(OUTPUT, 3),
 }
 
@@ -59,8 +59,11 @@ def test_diversity_pushes_a_batch_apart(model):
 
 
 def test_negative_objective_lowers_the_unit(model):
-    first, last = _start_end(_run(model, -obj.channel("block2.conv2", 3), lr=0.1))
-    assert last - first > 0.05 * abs(first)  # the score is −activation
+    up, down = (_run(model, sign * obj.channel("block2.conv2", 3), lr=0.1) for sign in (1, -1))
+    assert down.history[0][0] == pytest.approx(-up.history[0][0])  # same start; the score is −activation
+    (up_first, up_last), (down_first, down_last) = _start_end(up), _start_end(down)
+    assert -down_last < -down_first - 0.01 * abs(down_first)  # the activation is lowered by the negative objective
+    assert up_last > up_first  # and raised by the positive one
 
 
 @pytest.mark.parametrize("name,penalty,measure", [
@@ -110,17 +113,20 @@ def test_seeded_runs_are_reproducible_on_cpu(model):
     assert not torch.equal(a.images, c.images)
 
 
-def test_batched_units_equal_one_at_a_time(model):
+@pytest.mark.parametrize("optimizer, lr", [("sgd", 0.5), ("adam", 0.05)])
+def test_batched_units_equal_one_at_a_time(model, optimizer, lr):
     units = [0, 3, 6]
-    batched = visualize_units(model, "block2.conv2", units, seed=1, size=32, input_size=32, steps=16,
-                              progress=False, device="cpu")
+    run = dict(seed=1, size=32, input_size=32, steps=16, progress=False, device="cpu", optimizer=optimizer, lr=lr)
+    batched = visualize_units(model, "block2.conv2", units, **run)
     for i, u in enumerate(units):
-        alone = visualize_units(model, "block2.conv2", [u], seed=1, size=32, input_size=32, steps=16,
-                                progress=False, device="cpu")
-        # batched convolutions round differently, and a max-pool tie can flip: the images must be
-        # visually identical (PSNR ≥ 40 dB) and reach the same objective (within 1%)
+        alone = visualize_units(model, "block2.conv2", [u], **run)
+        # Batched convolutions round differently. Under SGD the images must be visually identical
+        # (PSNR ≥ 40 dB). Adam divides each coordinate's step by its gradient's size, so where a
+        # gradient is near zero a rounding difference becomes a full step (unit 6 of the robust model
+        # differs from step 1 on); there the objective reached must still agree within 1%.
         mse = (batched.images[i] - alone.images[0]).pow(2).mean().item()
-        assert mse == 0 or 10 * math.log10(1 / mse) >= 40
+        if optimizer == "sgd":
+            assert mse == 0 or 10 * math.log10(1 / mse) >= 40
         assert batched.final_objective[i] == pytest.approx(alone.final_objective[0], rel=0.01)
     assert unit_seed(1, 3) != unit_seed(1, 6)
 

@@ -23,6 +23,7 @@ import torch
 from ..data.captioned_scenes import (COLOURS, HELD_OUT, POSITIONS, SHAPES, SIZES, Thing, make_captioned_scenes,
                                      object_caption, render_scenes, single_object_captions)
 from ..io import atomic_path
+from .adversarial import adversarial_images
 from .clip_models import SCENES_CLIP_CONFIG, SCENES_PREPROCESS, Clip
 from .step_loop import run_steps
 
@@ -98,9 +99,11 @@ def zero_shot_metrics(clip: Clip, n: int = 600, seed: int = EVAL_SEED_OFFSET) ->
 
 
 def train_scenes_clip(seed: int = 0, steps: int = 2000, batch: int = 256, lr: float = 2e-3, warmup: int = 100,
-                      device: str | torch.device = "cpu", progress: bool = True) -> ClipTrainResult:
-    """Train the embedded CLIP with AdamW, linear warm-up then cosine decay. Reproducible from
-    `seed` on a given device. Ctrl-C stops early and returns the model (interrupted=True)."""
+                      device: str | torch.device = "cpu", adversarial_eps: float = 0.0,
+                      progress: bool = True) -> ClipTrainResult:
+    """Train the embedded CLIP with AdamW, linear warm-up then cosine decay, on adversarial images
+    (`adversarial.adversarial_images`, pushed up the contrastive loss) when adversarial_eps > 0.
+    Reproducible from `seed` on a given device. Ctrl-C stops early and returns the model (interrupted=True)."""
     import open_clip
 
     device = torch.device(device)
@@ -118,9 +121,14 @@ def train_scenes_clip(seed: int = 0, steps: int = 2000, batch: int = 256, lr: fl
 
     def loss_at(step: int) -> torch.Tensor:
         images, captions = _unique_batch(batch, seed * EVAL_SEED_OFFSET // 10 + step)
-        image_features, text_features, logit_scale = model((images.to(device) - mean) / std,
-                                                           clip.tokenizer(captions).to(device))
-        return loss_fn(image_features, text_features, logit_scale)
+        images, tokens = images.to(device), clip.tokenizer(captions).to(device)
+
+        def contrastive(x: torch.Tensor) -> torch.Tensor:
+            return loss_fn(*model((x - mean) / std, tokens))
+
+        if adversarial_eps > 0:
+            images = adversarial_images(contrastive, images, adversarial_eps)
+        return contrastive(images)
 
     def clamp_temperature() -> None:
         with torch.no_grad():

@@ -13,12 +13,14 @@ from tqdm.auto import tqdm
 from .. import ops
 from ..data.shapes import CLASSES, make_shapes
 from ..optim import AdamW
+from .adversarial import adversarial_images
 from .shapes_cnn import shapes_cnn
 
 INPUT_SIZE = 32
 MEAN = (0.5, 0.5, 0.5)
 STD = (0.25, 0.25, 0.25)
 TEST_SEED_OFFSET = 1_000_000  # test images come from seeds no training epoch uses
+ROBUST_EPS = 0.0314  # ≈ 8/255: the L∞ radius the shipped classifiers were adversarially trained with
 
 
 @dataclass
@@ -48,9 +50,11 @@ def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch
 
 def train_shapes_classifier(seed: int = 0, epochs: int = 12, per_epoch: int = 16384, batch: int = 128,
                             lr: float = 4e-3, width: int = 24, test_size: int = 5200,
-                            device: str | torch.device = "cpu", progress: bool = True) -> TrainResult:
-    """Train shapes_cnn with AdamW and a cosine learning-rate schedule. Reproducible from `seed`
-    on a given device. Ctrl-C stops early and still returns the model (interrupted=True)."""
+                            device: str | torch.device = "cpu", adversarial_eps: float = 0.0,
+                            progress: bool = True) -> TrainResult:
+    """Train shapes_cnn with AdamW and a cosine learning-rate schedule, on adversarial images
+    (`adversarial.adversarial_images`) when adversarial_eps > 0. Reproducible from `seed` on a given device.
+    Ctrl-C stops early and still returns the model (interrupted=True)."""
     device = torch.device(device)
     torch.manual_seed(seed)
     model = shapes_cnn(len(CLASSES), width).to(device)
@@ -64,7 +68,10 @@ def train_shapes_classifier(seed: int = 0, epochs: int = 12, per_epoch: int = 16
             images, labels = make_shapes(per_epoch, INPUT_SIZE, seed=seed * 1000 + epoch, device=device)
             model.train()
             for i in range(0, per_epoch - batch + 1, batch):
-                loss = ops.cross_entropy(model(normalize(images[i:i + batch])), labels[i:i + batch])
+                x, y = images[i:i + batch], labels[i:i + batch]
+                if adversarial_eps > 0:
+                    x = adversarial_images(lambda v: ops.cross_entropy(model(normalize(v)), y), x, adversarial_eps)
+                loss = ops.cross_entropy(model(normalize(x)), y)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
