@@ -77,6 +77,7 @@ def load(name: str) -> ctypes.CDLL | None:
 
 @functools.cache
 def _layer_norm_kernel():
+    """layer_norm_backward_f32 of the built library, with its C signature declared (once)."""
     fn = load("layer_norm_backward").layer_norm_backward_f32
     fn.argtypes = [ctypes.c_void_p] * 8 + [ctypes.c_int64, ctypes.c_int64, ctypes.c_int]
     fn.restype = ctypes.c_int
