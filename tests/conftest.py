@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -7,6 +9,11 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+
+def run_script(*args: str) -> subprocess.CompletedProcess:
+    """Run `python ARGS` from the project root; raises if it exits non-zero."""
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT, check=True)
+
 
 requires_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import torch
 from PIL import Image
@@ -13,11 +11,7 @@ from diffprog.fit import fit_classifier
 from diffprog.mlp import mlp
 from diffprog.optim import Adam
 
-from .conftest import ROOT
-
-
-def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT, check=True)
+from .conftest import run_script as _run
 
 
 def test_backprop_example_script_prints_json_with_both_columns():

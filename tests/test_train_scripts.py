@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 
 import open_clip
 import pytest
 
 from diffprog.models import load_model
 
-from .conftest import ROOT
-
-
-def _run(*args: str) -> str:
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+from .conftest import run_script as _run
 
 
 @pytest.mark.slow

@@ -113,7 +113,7 @@ class LayerNormFunction(Function):
             inv_std = torch.rsqrt(var + ctx.eps)
         needs = (ctx.needs_input_grad[0], ctx.needs_input_grad[2], bias is not None and ctx.needs_input_grad[3])
         param_shape = tuple(x.shape[x.dim() - ctx.n_norm:])
-        if needs[0] and not torch.is_grad_enabled() and layer_norm_applies(g_out, x, weight, mean, inv_std):
+        if needs[0] and layer_norm_applies(g_out, x, weight, mean, inv_std):  # no graph recorded: one pass
             grad_x, grad_w, grad_b = layer_norm_backward(g_out, x, weight, mean, inv_std, param_shape)
             return grad_x, None, grad_w if needs[1] else None, grad_b if needs[2] else None, None
         blocks = row_blocks(math.prod(x.shape[:len(batch_dims)]))
