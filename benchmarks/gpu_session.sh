@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Every GPU check the ops, unit-visualization, DeepDream and CLIP work still needs, in one device-tool
-# call: CUDA op checks and the ops, unit-visualization, DeepDream and CLIP benchmarks. Results land in $OUT.
+# Every GPU check the ops, unit-visualization, DeepDream and CLIP work needs, for the device tool.
+# Results land in $OUT, one file per check, written as each check ends (a cut-off run keeps the rest).
 #
-# The GPU machine has torch, torchvision, matplotlib, pillow, tqdm and pytest but no network:
-# carry torch-lucent and its needs as wheels (here, once):
+#   bash benchmarks/gpu_session.sh checks   # DeepDream benchmark, CUDA op tests and checks, ops table
+#   bash benchmarks/gpu_session.sh engine   # unit visualization (AMP fidelity, batches 1/32/256), CLIP
+#   bash benchmarks/gpu_session.sh          # both, one after the other
+#
+# Two parts, because one device command may run 10 minutes at most; each check has its own time
+# limit so one that hangs cannot eat the others' time.
+#
+# The GPU machine has torch, torchvision, timm, huggingface_hub, matplotlib, pillow, tqdm and pytest
+# but no network: carry torch-lucent and open_clip with what they need that is not there (here, once):
 #   echo /.whl/ >> .git/info/exclude
 #   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
 #     --platform manylinux2014_x86_64 -d .whl torch-lucent==0.1.8 kornia==0.4.1 decorator \
-#     open_clip_torch==3.3.0 ftfy wcwidth regex huggingface_hub safetensors timm filelock fsspec pyyaml \
-#     packaging typing_extensions httpx httpcore h11 anyio idna certifi sniffio hf-xet
-# (open_clip for benchmarks/clip.py; if an import still fails there, add the missing package.)
-# then run with carry [".whl"]:  bash benchmarks/gpu_session.sh
+#     open_clip_torch==3.3.0 ftfy wcwidth
+# then run with carry [".whl"].
 set -o pipefail
+part=${1:-all}
 if ls .whl/*.whl >/dev/null 2>&1; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
   export PYTHONPATH=/tmp/site
@@ -19,13 +25,28 @@ fi
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
 OUT=${OUT:-/tmp/gpu-results}
 mkdir -p "$OUT"
-{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; python3 -c "import torch; print('torch', torch.__version__)"; } > "$OUT/hardware.txt"
-python3 -m pytest -q -p no:cacheprovider tests/test_ops_checker.py tests/test_ops_errors.py -k cuda 2>&1 | tee "$OUT/cuda_tests.log"
-python3 -m diffprog.check --devices cuda > "$OUT/check_cuda.txt" 2>&1
-python3 benchmarks/ops.py --device cuda > "$OUT/ops_cuda.md" 2>&1
-python3 -m pytest -q -p no:cacheprovider tests/test_truncate.py tests/test_optvis.py 2>&1 | tail -n 5 > "$OUT/optvis_tests.log"
-python3 benchmarks/unitvis.py --device cuda --steps 128 --batches 1 32 256 --compile reduce-overhead > "$OUT/unitvis_cuda.md" 2>&1
-python3 benchmarks/dream.py --device cuda > "$OUT/dream_cuda.md" 2>&1
-python3 benchmarks/clip.py --device cuda --compile reduce-overhead > "$OUT/clip_cuda.md" 2>&1
-python3 -m pytest -q -p no:cacheprovider tests/test_clip.py -k "autocast or rises" 2>&1 | tail -n 3 > "$OUT/clip_tests.log"
-tail -n 3 "$OUT"/*.md "$OUT/check_cuda.txt"
+{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
+  python3 -c "import torch, torchvision; print('torch', torch.__version__, 'torchvision', torchvision.__version__)"
+  nproc; } > "$OUT/hardware.txt" 2>&1
+
+check() {  # check NAME SECONDS COMMAND...: run with a time limit, output to $OUT/NAME, say how long it took
+  local name=$1 limit=$2 start=$SECONDS
+  shift 2
+  timeout "$limit" "$@" > "$OUT/$name" 2>&1
+  echo "$name: exit $? after $((SECONDS - start)) s (limit $limit s)" | tee -a "$OUT/timings.txt"
+}
+
+if [ "$part" = checks ] || [ "$part" = all ]; then
+  check dream_cuda.md 120 python3 benchmarks/dream.py --device cuda
+  check cuda_tests.log 90 python3 -m pytest -q -p no:cacheprovider tests/test_ops_checker.py \
+    tests/test_ops_errors.py tests/test_truncate.py -k "cuda or CUDA"
+  check check_cuda.txt 120 python3 -m diffprog.check --devices cuda
+  check ops_cuda.md 150 python3 benchmarks/ops.py --device cuda --rounds 3 --min-time 0.2
+fi
+if [ "$part" = engine ] || [ "$part" = all ]; then
+  check unitvis_amp.md 90 python3 benchmarks/unitvis.py --device cuda --model resnet50 --steps 128 --amp-fidelity
+  check unitvis_cuda.md 330 python3 benchmarks/unitvis.py --device cuda --model resnet50 --steps 128 \
+    --batches 1 32 256 --lucent-batches 1 32 --compile reduce-overhead
+  check clip_cuda.md 150 python3 benchmarks/clip.py --device cuda --compile reduce-overhead
+fi
+tail -n 12 "$OUT"/*.md "$OUT"/*.txt 2>/dev/null

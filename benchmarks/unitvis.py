@@ -2,12 +2,12 @@
 loop, at equal settings, in the same run.
 
     python benchmarks/unitvis.py                 # CPU: batch 1 and 8, resnet18 layer3, 224 px, 64 steps
-    python benchmarks/unitvis.py --device cuda   # GPU
+    python benchmarks/unitvis.py --device cuda --model resnet50   # GPU, issue 6's setting
     python benchmarks/unitvis.py --device cuda --compile reduce-overhead   # + a row with the model compiled
     python benchmarks/unitvis.py --default-run   # time `python scripts/visualize_unit.py` (target < 60 s)
 
 Every tool optimizes a Fourier-parameterized, colour-decorrelated image with Adam, random jitter,
-the network (torchvision resnet18, random init) seeing 224 px, objective the mean of one layer3
+the network (torchvision resnet18 or resnet50, random init) seeing 224 px, objective the mean of one layer3
 channel. Lucent silently upsamples smaller images to 224, so 224 is the fair size. Each
 measurement runs in its own process so peak memory (max RSS on CPU, max allocated on CUDA) is its own.
 Needs `pip install torch-lucent` (the `bench` extra); Lucent's rows are skipped without it.
@@ -24,25 +24,29 @@ from pathlib import Path
 from measure import peak_mb
 
 ROOT = Path(__file__).resolve().parents[1]
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 
 
-def _model(device: str):
+MODELS = ("resnet18", "resnet50")
+
+
+def _model(device: str, name: str):
     import torch
     import torchvision
 
     torch.manual_seed(0)
-    return torchvision.models.resnet18().eval().to(device)
+    return getattr(torchvision.models, name)().eval().to(device)
 
 
-def run_diffprog(batch: int, steps: int, device: str, compile: str | None = None) -> float:
+def run_diffprog(batch: int, steps: int, device: str, model: str, compile: str | None = None) -> float:
     from diffprog.optvis import objectives, render
 
-    model = _model(device)
+    model = _model(device, model)
 
     def run(steps):
         render(model, objectives.channel("layer3", [5] * batch), seeds=list(range(batch)), size=224, input_size=224,
-               mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), steps=steps, lr=0.05, device=device,
+               mean=IMAGENET_MEAN, std=IMAGENET_STD, steps=steps, lr=0.05, device=device,
                progress=False, compile=compile)
 
     if compile:  # compile once, untimed: the row shows the steady state (compile time is printed apart)
@@ -54,7 +58,7 @@ def run_diffprog(batch: int, steps: int, device: str, compile: str | None = None
     return time.perf_counter() - start
 
 
-def run_lucent(batch: int, steps: int, device: str) -> float:
+def run_lucent(batch: int, steps: int, device: str, model: str) -> float:
     import types
 
     for name in ("IPython", "IPython.display"):  # lucent imports them only to show images inline
@@ -63,7 +67,7 @@ def run_lucent(batch: int, steps: int, device: str) -> float:
     sys.modules["IPython.display"].Image = object
     from lucent.optvis import objectives, param, render
 
-    model = _model(device)
+    model = _model(device, model)
     objective = sum(objectives.channel("layer3", 5, batch=i) for i in range(batch))
     start = time.perf_counter()
     render.render_vis(model, objective, param_f=lambda: param.image(224, batch=batch), thresholds=(steps,),
@@ -71,21 +75,21 @@ def run_lucent(batch: int, steps: int, device: str) -> float:
     return time.perf_counter() - start
 
 
-def run_plain(batch: int, steps: int, device: str) -> float:
+def run_plain(batch: int, steps: int, device: str, model: str) -> float:
     """The loop a user would write: Fourier image, decorrelation, jitter, full forward, Adam."""
     import torch
 
     from diffprog.optvis.param import FourierImage
 
-    model = _model(device)
+    model = _model(device, model)
     for p in model.parameters():
         p.requires_grad_(False)
     acts = {}
     model.layer3.register_forward_hook(lambda m, i, o: acts.__setitem__("x", o))
     image = FourierImage((224, 224), list(range(batch))).to(device)
     opt = torch.optim.Adam(image.parameters(), lr=0.05)
-    mean = torch.tensor((0.485, 0.456, 0.406), device=device).view(1, 3, 1, 1)
-    std = torch.tensor((0.229, 0.224, 0.225), device=device).view(1, 3, 1, 1)
+    mean = torch.tensor(IMAGENET_MEAN, device=device).view(1, 3, 1, 1)
+    std = torch.tensor(IMAGENET_STD, device=device).view(1, 3, 1, 1)
     start = time.perf_counter()
     for _ in range(steps):
         x = image()
@@ -104,15 +108,15 @@ def run_plain(batch: int, steps: int, device: str) -> float:
 TOOLS = {"diffprog": run_diffprog, "lucent": run_lucent, "plain PyTorch": run_plain}
 
 
-def useful_flops_per_image_step() -> float:
-    """Forward FLOPs of resnet18 up to layer3 for one 224-px image, × 2 for the backward to the input:
+def useful_flops_per_image_step(name: str) -> float:
+    """Forward FLOPs of the network up to layer3 for one 224-px image, × 2 for the backward to the input:
     the work every tool must do per image and step (TFLOP/s below are counted with it)."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
     from diffprog.optvis.layers import forward_to, list_layers
 
-    model = _model("cpu")
+    model = _model("cpu", name)
     x = torch.zeros(1, 3, 224, 224)
     calls = {i.name: i.calls for i in list_layers(model, x)}
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
@@ -120,22 +124,47 @@ def useful_flops_per_image_step() -> float:
     return 2.0 * counter.get_total_flops()
 
 
+def amp_fidelity(device: str, name: str, units: int = 8, steps: int = 128) -> list[tuple[float, float]]:
+    """(float32 objective, bfloat16-autocast objective) per unit: the same seeded render of layer3
+    channels 0..units-1 with and without autocast, both final images then scored by the float32
+    network without transforms, so the numbers compare the pictures, not the arithmetic."""
+    import torch
+
+    from diffprog.optvis import objectives, render
+    from diffprog.optvis.layers import forward_to, list_layers
+
+    model = _model(device, name)
+    objective = objectives.channel("layer3", list(range(units)))
+    settings = dict(seeds=list(range(units)), size=224, input_size=224, mean=IMAGENET_MEAN, std=IMAGENET_STD,
+                    steps=steps, lr=0.05, device=device, progress=False)
+    mean = torch.tensor(IMAGENET_MEAN, device=device).view(1, 3, 1, 1)
+    std = torch.tensor(IMAGENET_STD, device=device).view(1, 3, 1, 1)
+    scores = []
+    for amp in (False, True):
+        images = render(model, objective, amp=amp, **settings).images.to(device)
+        with torch.no_grad():
+            x = (images - mean) / std
+            calls = {i.name: i.calls for i in list_layers(model, x[:1])}
+            scores.append(objective(forward_to(model, x, ["layer3"], calls), images).tolist())
+    return list(zip(*scores))
+
+
 COMPILED = "diffprog compiled "  # + the mode: a row of its own with --compile MODE
 
 
-def _child(tool: str, batch: int, steps: int, device: str) -> None:
+def _child(tool: str, batch: int, steps: int, device: str, model: str) -> None:
     import torch
 
     torch.manual_seed(0)
     if tool.startswith(COMPILED):
-        seconds = run_diffprog(batch, steps, device, compile=tool.removeprefix(COMPILED).strip("()"))
+        seconds = run_diffprog(batch, steps, device, model, compile=tool.removeprefix(COMPILED).strip("()"))
     else:
-        seconds = TOOLS[tool](batch, steps, device)
+        seconds = TOOLS[tool](batch, steps, device, model)
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(device)}))
 
 
-def measure(tool: str, batch: int, steps: int, device: str) -> dict | None:
-    done = subprocess.run([sys.executable, __file__, "--child", tool, str(batch), str(steps), device],
+def measure(tool: str, batch: int, steps: int, device: str, model: str) -> dict | None:
+    done = subprocess.run([sys.executable, __file__, "--child", tool, str(batch), str(steps), device, model],
                           capture_output=True, text=True, cwd=ROOT)
     for line in done.stderr.splitlines():
         if line.startswith("  compile"):
@@ -149,15 +178,22 @@ def measure(tool: str, batch: int, steps: int, device: str) -> dict | None:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        _child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+        _child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6])
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--steps", type=int, default=64)
+    parser.add_argument("--model", default="resnet18", choices=MODELS, help="torchvision network, random init "
+                        "(default resnet18; issue 6 measures resnet50)")
     parser.add_argument("--batches", type=int, nargs="*", help="batch sizes (default: 1 8 on CPU, 1 32 256 on CUDA)")
     parser.add_argument("--default-run", action="store_true", help="time the no-argument visualize_unit.py run")
     parser.add_argument("--compile", metavar="MODE", help="add a row for diffprog with the model compiled in MODE "
                         "(default, reduce-overhead, max-autotune); compile time is excluded and printed apart")
+    parser.add_argument("--lucent-batches", type=int, nargs="*", metavar="B",
+                        help="run Lucent only at these batch sizes (default: every batch); its slow large batches "
+                        "can be left out where device time is short")
+    parser.add_argument("--amp-fidelity", action="store_true", help="only compare bfloat16 autocast with float32: "
+                        "the final objective of each of 8 layer3 channels (issue 6: within 2%%)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.default_run:
@@ -166,28 +202,40 @@ def main() -> None:
                        cwd=ROOT, check=True, capture_output=True)
         print(f"default run (every class of the embedded model): {time.perf_counter() - start:.1f} s (target < 60 s)")
         return
+    if args.amp_fidelity:
+        pairs = amp_fidelity(args.device, args.model, steps=args.steps)
+        print("| unit | float32 objective | bf16 objective | difference |\n|---:|---:|---:|---:|")
+        for unit, (exact, mixed) in enumerate(pairs):
+            print(f"| {unit} | {exact:.4f} | {mixed:.4f} | {100 * (mixed - exact) / abs(exact):+.2f}% |")
+        exact, mixed = (sum(column) / len(pairs) for column in zip(*pairs))
+        print(f"| mean | {exact:.4f} | {mixed:.4f} | {100 * (mixed - exact) / abs(exact):+.2f}% |")
+        return
     rows = []
-    flops = useful_flops_per_image_step()
+    flops = useful_flops_per_image_step(args.model)
     for batch in args.batches or ([1, 32, 256] if args.device == "cuda" else [1, 8]):
-        tools = list(TOOLS) + ([f"{COMPILED}({args.compile})"] if args.compile else [])
-        results = {tool: measure(tool, batch, args.steps, args.device) for tool in tools}
+        tools = [t for t in TOOLS if t != "lucent" or args.lucent_batches is None or batch in args.lucent_batches]
+        tools += [f"{COMPILED}({args.compile})"] if args.compile else []
+        results = {tool: measure(tool, batch, args.steps, args.device, args.model) for tool in tools}
         lucent = results.get("lucent")
         for tool, r in results.items():
             if r is None:
                 continue
             rate = batch * args.steps / r["seconds"]
-            rows.append({"tool": tool, "batch": batch, "device": args.device, "image_steps_per_s": rate,
-                         "tflops": rate * flops / 1e12,
+            rows.append({"tool": tool, "model": args.model, "batch": batch, "device": args.device,
+                         "image_steps_per_s": rate, "tflops": rate * flops / 1e12,
                          "peak_mb": r["peak_mb"], "seconds": r["seconds"],
                          "vs_lucent": (lucent["seconds"] / r["seconds"]) if lucent else None})
     if args.json:
         print(json.dumps(rows, indent=2))
         return
-    print("| tool | batch | device | image-steps/s | TFLOP/s | peak MB | × Lucent |\n|---|---:|---|---:|---:|---:|---:|")
+    print("| tool | model | batch | device | image-steps/s | TFLOP/s | peak MB | × Lucent | × plain |\n"
+          "|---|---|---:|---|---:|---:|---:|---:|---:|")
     for r in rows:
         ratio = f"{r['vs_lucent']:.2f}" if r["vs_lucent"] else "–"
-        print(f"| {r['tool']} | {r['batch']} | {r['device']} | {r['image_steps_per_s']:.1f} | {r['tflops']:.3f} | "
-              f"{r['peak_mb']:.0f} | {ratio} |")
+        plain = next((p for p in rows if p["tool"] == "plain PyTorch" and p["batch"] == r["batch"]), None)
+        vs_plain = f"{plain['seconds'] / r['seconds']:.2f}" if plain else "–"
+        print(f"| {r['tool']} | {r['model']} | {r['batch']} | {r['device']} | {r['image_steps_per_s']:.1f} | "
+              f"{r['tflops']:.3f} | {r['peak_mb']:.0f} | {ratio} | {vs_plain} |")
 
 
 if __name__ == "__main__":
