@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from . import ops
+from .ops import pointwise
 from .check import Factory, Report, call, check_function
 
 
@@ -81,12 +82,11 @@ def _ce_prob_case(shape, **kw):
 
 def _dropout_reference(x, p=0.5, training=True, inplace=False):
     """F.dropout on the CPU (same random stream as ours). On CUDA torch uses a fused kernel with
-    another random stream, so the reference there is the formula x ⊙ m with our mask, differentiated
-    by autograd."""
-    if x.device.type == "cpu" or not training:
+    another random stream, so the reference there is the formula x ⊙ b / (1 − p) with our mask
+    b = [u ≥ p], u ~ U[0, 1), differentiated by autograd."""
+    if x.device.type in pointwise.TORCH_MASK_DEVICES or not training:
         return F.dropout(x, p, training, inplace)
-    mask = torch.empty_like(x).bernoulli_(1 - p).div_(1 - p)
-    return x * mask
+    return x * (torch.rand_like(x, dtype=torch.float32) >= p) * (1.0 / (1.0 - p))
 
 
 SPECS: dict[str, OpSpec] = {s.name: s for s in [

@@ -105,6 +105,39 @@ def test_dropout_draws_the_same_mask_as_torch_on_cpu():
     assert ops.dropout(x, 0.4, training=False) is x
 
 
+@pytest.fixture
+def cuda_dropout_on_cpu(monkeypatch):
+    """Dropout draws its byte mask (its CUDA path) on the CPU too, in the op and in its checker reference."""
+    from diffprog.ops import pointwise
+
+    monkeypatch.setattr(pointwise, "TORCH_MASK_DEVICES", ())
+
+
+def test_dropout_byte_mask_path_passes_the_checker(cuda_dropout_on_cpu):
+    report = SPECS["dropout"].check(dtypes=list(DTYPES.values()), devices=["cpu"])
+    assert report.passed, "\n" + report.table()
+    assert any(r.gradgradcheck for r in report.results)
+
+
+@pytest.mark.parametrize("fusion", ["off", "on"])
+def test_dropout_byte_mask_keeps_1_minus_p_and_backprops_through_the_same_mask(cuda_dropout_on_cpu, fusion):
+    from diffprog.ops import set_fusion
+
+    set_fusion(fusion)
+    try:
+        x = (torch.rand(400, 300) + 0.5).requires_grad_()  # no zeros: y = 0 exactly where dropped
+        y = ops.dropout(x, 0.3)
+        g = torch.randn_like(y)
+        y.backward(g)
+    finally:
+        set_fusion("auto")
+    kept = y.detach() != 0
+    n = x.numel()
+    assert abs(kept.float().mean().item() - 0.7) < 5 * (0.3 * 0.7 / n) ** 0.5  # 5 sigma of a binomial
+    torch.testing.assert_close(y.detach(), x.detach() * kept / 0.7)
+    torch.testing.assert_close(x.grad, g * kept / 0.7)
+
+
 def test_inplace_relu_and_dropout_modify_the_input_and_backprop():
     for fn, ref in ((lambda t: ops.relu(t, inplace=True), lambda t: F.relu(t)),
                     (lambda t: ops.leaky_relu(t, 0.1, inplace=True), lambda t: F.leaky_relu(t, 0.1))):
@@ -125,6 +158,19 @@ def test_batch_norm_updates_running_statistics_like_torch():
     ops.batch_norm(x, *ours, training=True, momentum=0.3)
     F.batch_norm(x, *theirs, training=True, momentum=0.3)
     torch.testing.assert_close(ours, theirs)
+
+
+def test_embedding_sorted_row_sums_equal_the_atomic_ones():
+    """CUDA's sorted sum (index_put_ with accumulate) and the CPU's index_add_ give one gradient."""
+    from diffprog.ops.dense import sum_rows_by_index
+
+    index = torch.tensor([3, 0, 3, 7, 3, 0, 9])
+    rows = torch.randn(7, 5, dtype=torch.float64)
+    shape = torch.Size((10, 5))
+    by_sort = sum_rows_by_index(rows, index, shape, sort=True)
+    torch.testing.assert_close(by_sort, sum_rows_by_index(rows, index, shape, sort=False))
+    torch.testing.assert_close(by_sort[3], rows[0] + rows[2] + rows[4])
+    assert not by_sort[[1, 2, 4, 5, 6, 8]].any()
 
 
 def test_embedding_sparse_gradient_equals_torch():

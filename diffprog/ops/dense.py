@@ -9,7 +9,7 @@ With a batch of row vectors X (…, n_in) and torch's weight layout W (n_out, n_
     ∂J/∂b = Σ_batch G_out
 
 Embedding. A lookup y[…] = W[idx[…]] is y = onehot(idx) W, so ∂J/∂W = onehot(idx)ᵀ g_out:
-row r of ∂J/∂W sums g_out over every position whose index is r (index_add). Rows equal to
+row r of ∂J/∂W sums g_out over every position whose index is r (sum_rows_by_index). Rows equal to
 padding_idx get no gradient; scale_grad_by_freq divides row r by how often r occurs in the batch.
 """
 from __future__ import annotations
@@ -62,6 +62,21 @@ def linear(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
     return _autocast.apply(LinearFunction, input.device, input, weight, bias)
 
 
+ATOMIC_ADD_DEVICES = ("cpu",)
+
+
+def sum_rows_by_index(rows: torch.Tensor, index: torch.Tensor, shape: torch.Size, sort: bool) -> torch.Tensor:
+    """onehot(index)ᵀ rows: a (num_embeddings, dim) tensor whose row r is Σ_{i: index_i = r} rows_i.
+
+    sort=False adds each row in place where it goes (index_add_; the fastest on the CPU). sort=True
+    sorts the indices and sums each run of equal ones (index_put_ with accumulate), reading every
+    row once and writing every output row once, deterministically, as torch's embedding backward
+    does on CUDA, where index_add_ would be one atomic add per element."""
+    out = rows.new_zeros(shape)
+    if sort:
+        return out.index_put_((index,), rows, accumulate=True)
+    return out.index_add_(0, index, rows)
+
 
 class EmbeddingFunction(Function):
     @staticmethod
@@ -88,7 +103,8 @@ class EmbeddingFunction(Function):
         if sparse:
             return (torch.sparse_coo_tensor(flat.unsqueeze(0), rows, shape, check_invariants=False),
                     None, None, None, None)
-        return rows.new_zeros(shape).index_add_(0, flat, rows), None, None, None, None
+        grad = sum_rows_by_index(rows, flat, shape, sort=rows.device.type not in ATOMIC_ADD_DEVICES)
+        return grad, None, None, None, None
 
 
 def embedding(input: torch.Tensor, weight: torch.Tensor, padding_idx: int | None = None,

@@ -190,15 +190,41 @@ def gelu(input: torch.Tensor, approximate: str = "none") -> torch.Tensor:
 
 
 # Dropout: y = x ⊙ m with m_i = b_i / (1 − p), b_i ~ Bernoulli(1 − p);  g_in = g_out ⊙ m.
-# On the CPU the mask is drawn exactly as torch draws it, so seeded runs match F.dropout bit for bit.
+# On the CPU the mask is drawn exactly as torch draws it (m as floats), so seeded runs match F.dropout bit for bit.
+# On other devices (CUDA) b is drawn as [u_i ≥ p], u_i ~ U[0, 1), and kept as bytes: one fused kernel reads x and
+# writes y and b, one reads g_out and b — the memory traffic of torch's own fused CUDA kernel (the float mask
+# costs a write, a read-modify-write and a read of 4 bytes per element more).
+TORCH_MASK_DEVICES = ("cpu",)
+
+
+@fusable
+def dropout_keep(x, p: float):
+    """(y, b): b_i = [u_i ≥ p] with u_i ~ U[0, 1), y = x ⊙ b / (1 − p)"""
+    keep = torch.rand_like(x, dtype=torch.float32) >= p
+    return x * keep * (1.0 / (1.0 - p)), keep
+
+
+@fusable
+def dropout_grad(g_out, keep, p: float):
+    """g_in = g_out ⊙ b / (1 − p)"""
+    return g_out * keep * (1.0 / (1.0 - p))
+
+
 class DropoutFunction(Function):
     @staticmethod
     def forward(ctx, x, p: float, inplace: bool):
+        ctx.p = p
+        if p < 1.0 and not inplace and x.device.type not in TORCH_MASK_DEVICES:
+            y, keep = dropout_keep(x, p)
+            ctx.save_for_backward(keep)
+            ctx.bytes_mask = True
+            return y
         if p == 1.0:
             mask = torch.zeros_like(x)
         else:
             mask = torch.empty_like(x).bernoulli_(1 - p).div_(1 - p)
         ctx.save_for_backward(mask)
+        ctx.bytes_mask = False
         if inplace:
             ctx.mark_dirty(x)
             return x.mul_(mask)
@@ -207,6 +233,8 @@ class DropoutFunction(Function):
     @staticmethod
     def backward(ctx, g_out):
         (mask,) = ctx.saved_tensors
+        if ctx.bytes_mask:
+            return dropout_grad(g_out, mask, ctx.p), None, None
         return g_out * mask, None, None
 
 
