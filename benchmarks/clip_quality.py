@@ -5,6 +5,8 @@ contained; seen prompts name pairs they did.
 
     python benchmarks/clip_quality.py                      # held-out and seen prompts, fourier and generator
     python benchmarks/clip_quality.py --grid docs/images/clip/quality.png
+    python benchmarks/clip_quality.py --contrast 0   # the prompt alone, no push from the other captions
+    python benchmarks/clip_quality.py --source scenes-clip,OTHER   # guided by an ensemble (OTHER: a third CLIP)
 
 Prints one row per prompt set and parameterization: rate, per-prompt rate, and the judge's picks when wrong.
 """
@@ -21,6 +23,7 @@ from diffprog.data.captioned_scenes import HELD_OUT, object_caption, single_obje
 SEEN = (("red", "circle"), ("green", "triangle"), ("blue", "square"), ("yellow", "star"), ("purple", "ring"),
         ("orange", "cross"))
 from diffprog.io import contact_sheet, save_image
+from diffprog.models.clip_ensemble import ensemble
 from diffprog.models.clip_models import load_clip
 from diffprog.models.scene_decoder import load_scene_decoder
 
@@ -34,9 +37,14 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--prompts", default="held-out,seen",
                         help="held-out: the 6 colour × shape pairs no training scene showed; seen: 6 pairs it did")
+    parser.add_argument("--source", default="scenes-clip",
+                        help="the CLIP(s) that guide, comma-separated for an ensemble (default scenes-clip)")
+    parser.add_argument("--contrast", type=float, default=1.0, metavar="W",
+                        help="also push away from the family's other captions, total weight W (default 1; 0: off)")
     parser.add_argument("--grid", help="write the images as a labelled grid PNG here")
     args = parser.parse_args()
-    source, judge = load_clip("scenes-clip", device=args.device), load_clip("scenes-clip-seed1", device=args.device)
+    source = ensemble([load_clip(name, device=args.device) for name in args.source.split(",")])
+    judge = load_clip("scenes-clip-seed1", device=args.device)
     family = single_object_captions()
     prompt_sets = {"held-out": [object_caption(c, s) for c, s in HELD_OUT],
                    "seen": [object_caption(c, s) for c, s in SEEN]}
@@ -47,8 +55,8 @@ def main() -> None:
         prompts = prompt_sets[kind]
         extra = {"generator": load_scene_decoder(), "latent_dim": load_scene_decoder().latent_dim,
                  "lr": 0.05} if param == "generator" else {"size": 128}
-        report = prompt_transfer(source, judge, prompts, family, range(args.seeds), param=param, steps=args.steps,
-                                 cutouts=args.cutouts, device=args.device, **extra)
+        report = prompt_transfer(source, judge, prompts, family, range(args.seeds), contrast=args.contrast,
+                                 param=param, steps=args.steps, cutouts=args.cutouts, device=args.device, **extra)
         per_prompt = ", ".join(f"{p}: {r:.0%}" for p, r in report.per_prompt.items())
         wrong = "; ".join(f"{p} → {j}" for p, picks in report.judged.items() for j in picks if j != p)
         print(f"| {kind} | {param} | {len(prompts)} × {args.seeds} | {report.rate:.1%} | {per_prompt} | {wrong or '–'} |")
@@ -58,7 +66,7 @@ def main() -> None:
                 labels.append(f"{p}" + (" ok" if pick == p else f" -> {pick.split(' ', 1)[1]}"))
     if args.grid:
         save_image(contact_sheet(torch.stack(sheets), labels, columns=args.seeds * 2, scale=1,
-                                 title="CLIP-guided images (scenes-clip seed 0), judged by seed 1"), args.grid)
+                                 title=f"CLIP-guided images ({source.name}), judged by scenes-clip-seed1"), args.grid)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ matches text and image prompts, maximizing Σ_p w_p · cos(CLIP(cutouts(x)), t_p
     python scripts/clip_optimize.py --prompt "a green cross" --param generator     # CLIP+GAN: optimize z
     python scripts/clip_optimize.py --model ViT-B-32 --pretrained laion2b_s34b_b79k --prompt "a lighthouse"
     python scripts/clip_optimize.py --model ViT-B-32 --pretrained open_clip_pytorch_model.bin --prompt "a lighthouse"
+    python scripts/clip_optimize.py --model scenes-clip,scenes-clip-seed2 --prompt "a red star"   # an ensemble
 
 A prompt is TEXT or TEXT:WEIGHT (negative weights push away); an image prompt PATH or PATH:WEIGHT.
 Writes to a fresh folder: image_XX.png with image_XX.json (every setting, seed, final similarity
@@ -23,7 +24,8 @@ from diffprog.cli_options import AMP_CHOICES, add_run_options
 from diffprog.clip import PromptError, clip_optimize, parse_image_prompt, parse_prompt, write_clip_outputs
 from diffprog.io import ImageReadError, fresh_dir, load_image
 from diffprog.models import ModelError
-from diffprog.models.clip_models import DEFAULT_CLIP, load_clip
+from diffprog.models.clip_ensemble import ensemble
+from diffprog.models.clip_models import DEFAULT_CLIP, EMBEDDED_CLIPS, load_clip
 from diffprog.models.scene_decoder import load_scene_decoder
 from diffprog.optvis.render import OPTIMIZERS, pick_device
 
@@ -36,10 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="image whose CLIP embedding to match (repeatable), with an optional weight")
     p.add_argument("--init", metavar="IMG", help="start from this image instead of noise (fourier/pixel)")
     p.add_argument("--model", default=DEFAULT_CLIP,
-                   help=f"{DEFAULT_CLIP} (embedded, offline) or an open_clip architecture name "
-                   f"(default {DEFAULT_CLIP})")
+                   help=f"{DEFAULT_CLIP} (embedded, offline; also {', '.join(EMBEDDED_CLIPS)}) or an open_clip "
+                   f"architecture name; several, comma-separated, guide as an ensemble (the mean of their "
+                   f"similarities; same input size and tokenizer) (default {DEFAULT_CLIP})")
     p.add_argument("--pretrained", metavar="TAG|PATH",
-                   help="open_clip pretrained tag (downloads and caches) or a local checkpoint file")
+                   help="open_clip pretrained tag (downloads and caches) or a local checkpoint file; with several "
+                   "--model names, one per name, comma-separated, empty for an embedded one")
     p.add_argument("--param", default="fourier", choices=("fourier", "pixel", "generator"),
                    help="what is optimized: the image's spectrum (default), its pixels, or a generator's latent")
     p.add_argument("--generator", metavar="PATH",
@@ -64,6 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def model_tags(models: str, pretrained: str | None) -> list[tuple[str, str | None]]:
+    """'a,b' and 'x,' → [('a', 'x'), ('b', None)]: each --model name with its --pretrained entry."""
+    names = models.split(",")
+    tags = pretrained.split(",") if pretrained is not None else [""] * len(names)
+    if len(tags) != len(names):
+        raise ValueError(f"--pretrained has {len(tags)} comma-separated entries for {len(names)} --model names: "
+                         f"give one per name (empty for an embedded model), e.g. --pretrained ,openai")
+    return [(name.strip(), tag.strip() or None) for name, tag in zip(names, tags)]
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -76,7 +90,7 @@ def main(argv=None) -> int:
         device = pick_device(args.device)
         init = load_image(args.init)[0][None] if args.init else None
         generator = load_scene_decoder(args.generator) if args.param == "generator" else None
-        clip = load_clip(args.model, args.pretrained, device)
+        clip = ensemble([load_clip(name, tag, device) for name, tag in model_tags(args.model, args.pretrained)])
     except (PromptError, ModelError, ImageReadError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -34,6 +34,14 @@ def test_a_prompt_run_writes_images_settings_curve_and_gif_into_a_fresh_folder(t
     assert (tmp_path / "clip-2" / "image_00.png").exists(), "an existing output folder was reused"
 
 
+def test_several_models_guide_as_an_ensemble(tmp_path):
+    out = tmp_path / "ensemble"
+    done = _run("--prompt", "a red star", "--model", "scenes-clip,scenes-clip-seed1", "--steps", "2", "--cutouts", "2",
+                "--size", "64", "--out", str(out))
+    assert "similarity a red star" in done.stdout
+    assert json.loads((out / "run.json").read_text())["model"] == "scenes-clip,scenes-clip-seed1"
+
+
 def test_generator_run_makes_images_of_the_generators_size(tmp_path):
     out = tmp_path / "gen"
     _run("--prompt", "a green cross", "--param", "generator", "--steps", "3", "--cutouts", "4", "--out", str(out))
@@ -50,6 +58,8 @@ def test_generator_run_makes_images_of_the_generators_size(tmp_path):
     (("--prompt", "a red star", "--image-prompt", "missing.png"), "missing.png"),
     (("--prompt", "a red star", "--init", "missing.png"), "missing.png"),
     (("--prompt", "a red star", "--device", "gpu"), "unknown device"),
+    (("--prompt", "a red star", "--model", "scenes-clip,scenes-clip-seed1", "--pretrained", "openai"),
+     "1 comma-separated entries for 2 --model names"),
 ])
 def test_bad_input_gets_a_clear_error_and_writes_nothing(tmp_path, args, message):
     done = _run(*args, "--steps", "1", "--out", str(tmp_path / "x"), check=False)
