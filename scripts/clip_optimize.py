@@ -6,7 +6,7 @@ matches text and image prompts, maximizing Σ_p w_p · cos(CLIP(cutouts(x)), t_p
     python scripts/clip_optimize.py --prompt "a green cross" --param generator     # CLIP+GAN: optimize z
     python scripts/clip_optimize.py --model ViT-B-32 --pretrained laion2b_s34b_b79k --prompt "a lighthouse"
     python scripts/clip_optimize.py --model ViT-B-32 --pretrained open_clip_pytorch_model.bin --prompt "a lighthouse"
-    python scripts/clip_optimize.py --model scenes-clip,scenes-clip-seed2 --prompt "a red star"   # an ensemble
+    python scripts/clip_optimize.py --model scenes-clip,scenes-clip-seed1 --prompt "a red star"   # an ensemble
 
 A prompt is TEXT or TEXT:WEIGHT (negative weights push away); an image prompt PATH or PATH:WEIGHT.
 Writes to a fresh folder: image_XX.png with image_XX.json (every setting, seed, final similarity

@@ -3,9 +3,10 @@ its M models' unit-norm embeddings, each scaled by 1/√M, which is again unit-n
 
     cos(e(x), e(t)) = (1/M) Σ_m cos(e_m(x), e_m(t)):
 
-the mean of the models' cosine similarities. Guiding an image by an ensemble ascends that mean; an
-image that merely fools one network rarely fools several trained apart, so the pictures carry over
-better to a network that took no part (docs/benchmarks.md measures it).
+the mean of the models' cosine similarities. Guiding an image by an ensemble ascends that mean, as
+CLIP-guidance tools do with CLIPs of different architectures, so that what the image shows is what
+they agree on. (Two embedded scenes CLIPs that differ only by seed did not make images that a third
+recognizes more often: docs/benchmarks.md.)
 """
 from __future__ import annotations
 
