@@ -25,9 +25,6 @@ from measure import peak_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-
-
-
 MODELS = ("resnet18", "resnet50")
 
 
@@ -108,19 +105,24 @@ def run_plain(batch: int, steps: int, device: str, model: str) -> float:
 TOOLS = {"diffprog": run_diffprog, "lucent": run_lucent, "plain PyTorch": run_plain}
 
 
+def _layer3(model, x):
+    """{"layer3": activations} of (normalized) images x, the forward stopped after layer3."""
+    from diffprog.optvis.layers import forward_to, list_layers
+
+    calls = {i.name: i.calls for i in list_layers(model, x[:1])}
+    return forward_to(model, x, ["layer3"], calls)
+
+
 def useful_flops_per_image_step(name: str) -> float:
     """Forward FLOPs of the network up to layer3 for one 224-px image, × 2 for the backward to the input:
     the work every tool must do per image and step (TFLOP/s below are counted with it)."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from diffprog.optvis.layers import forward_to, list_layers
-
     model = _model("cpu", name)
     x = torch.zeros(1, 3, 224, 224)
-    calls = {i.name: i.calls for i in list_layers(model, x)}
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        forward_to(model, x, ["layer3"], calls)
+        _layer3(model, x)
     return 2.0 * counter.get_total_flops()
 
 
@@ -131,7 +133,6 @@ def amp_fidelity(device: str, name: str, units: int = 8, steps: int = 128) -> li
     import torch
 
     from diffprog.optvis import objectives, render
-    from diffprog.optvis.layers import forward_to, list_layers
 
     model = _model(device, name)
     objective = objectives.channel("layer3", list(range(units)))
@@ -143,9 +144,7 @@ def amp_fidelity(device: str, name: str, units: int = 8, steps: int = 128) -> li
     for amp in (False, True):
         images = render(model, objective, amp=amp, **settings).images.to(device)
         with torch.no_grad():
-            x = (images - mean) / std
-            calls = {i.name: i.calls for i in list_layers(model, x[:1])}
-            scores.append(objective(forward_to(model, x, ["layer3"], calls), images).tolist())
+            scores.append(objective(_layer3(model, (images - mean) / std), images).tolist())
     return list(zip(*scores))
 
 

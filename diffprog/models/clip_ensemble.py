@@ -50,13 +50,14 @@ def ensemble(clips: Sequence[Clip]) -> Clip:
     if len(clips) == 1:
         return clips[0]
     first = clips[0]
+    first_tokens = _tokens_of(first)
     for other in clips[1:]:
         if (other.input_size, other.mean, other.std) != (first.input_size, first.mean, first.std):
             raise ModelError(f"CLIPs {first.name!r} and {other.name!r} see images differently "
                              f"({first.input_size} px, mean {first.mean}, std {first.std} against "
                              f"{other.input_size} px, mean {other.mean}, std {other.std}): an ensemble needs "
                              f"models with one input size and normalization")
-        if not torch.equal(_tokens_of(other), _tokens_of(first)):
+        if not torch.equal(_tokens_of(other), first_tokens):
             raise ModelError(f"CLIPs {first.name!r} and {other.name!r} tokenize text differently: an ensemble "
                              f"needs models with one tokenizer and context length")
     return Clip(EnsembleModel([c.model for c in clips]), first.tokenizer, "+".join(c.name for c in clips), None,
