@@ -96,6 +96,16 @@ def parse_image_prompt(spec: str) -> Prompt:
     return Prompt(image=path.strip(), weight=weight)
 
 
+def contrast_with(prompts: Sequence[Prompt], against: Sequence[str], contrast: float) -> list[Prompt]:
+    """The prompts and, for contrast W > 0, every caption of `against` that is not already a text
+    prompt, with weight −W/n each (n such captions): the objective gains −W · mean_{t'} cos(x, t'),
+    which rewards what tells the prompts apart from those neighbours rather than what they all share
+    (for the embedded CLIPs: the plain grey scene, the colour alone)."""
+    taken = {p.text for p in prompts}
+    others = [c for c in dict.fromkeys(against) if c not in taken] if contrast else []
+    return list(prompts) + [Prompt(text=c, weight=-contrast / len(others)) for c in others]
+
+
 def prompt_embeddings(clip: Clip, prompts: Sequence[Prompt], device: torch.device) -> torch.Tensor:
     """Unit-norm CLIP embeddings (P, D) of the prompts: text through the text tower, image prompts
     (read with diffprog.io.load_image, resized to the model's input) through the image tower."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .clip import Prompt, clip_optimize
+from .clip import Prompt, clip_optimize, contrast_with
 from .models.clip_models import Clip
 
 
@@ -29,23 +29,15 @@ def rank_first(judge: Clip, images: torch.Tensor, family: Sequence[str]) -> list
     return [family[i] for i in scores.argmax(1).tolist()]
 
 
-def contrastive_prompts(prompt: str, family: Sequence[str], contrast: float) -> list[Prompt]:
-    """The prompt with weight 1 and, for contrast W > 0, every other caption of its family with
-    weight −W/(n−1): the objective cos(x, t) − W · mean_{t' ≠ t} cos(x, t') rewards what tells the
-    prompt apart from its neighbours rather than what all captions share."""
-    others = [c for c in family if c != prompt] if contrast else []
-    return [Prompt(text=prompt)] + [Prompt(text=c, weight=-contrast / len(others)) for c in others]
-
-
 def prompt_transfer(source: Clip, judge: Clip, prompts: Sequence[str], family: Sequence[str], seeds: Sequence[int],
                     contrast: float = 0.0, **optimize) -> PromptTransferReport:
     """For each prompt (a member of `family`), optimize len(seeds) images with `source` (keyword
-    arguments go to clip_optimize; `contrast` as in contrastive_prompts) and count how often `judge`
-    ranks the prompt first in `family`."""
+    arguments go to clip_optimize; `contrast` as in diffprog.clip.contrast_with, against the rest
+    of `family`) and count how often `judge` ranks the prompt first in `family`."""
     judged, images = {}, {}
     for prompt in prompts:
-        result = clip_optimize(source, contrastive_prompts(prompt, family, contrast), seeds=seeds, progress=False,
-                               **optimize)
+        guidance = contrast_with([Prompt(text=prompt)], family, contrast)
+        result = clip_optimize(source, guidance, seeds=seeds, progress=False, **optimize)
         images[prompt] = result.images
         judged[prompt] = rank_first(judge, result.images, family)
     per_prompt = {p: sum(j == p for j in judged[p]) / len(seeds) for p in prompts}

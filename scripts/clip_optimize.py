@@ -7,6 +7,7 @@ matches text and image prompts, maximizing Σ_p w_p · cos(CLIP(cutouts(x)), t_p
     python scripts/clip_optimize.py --model ViT-B-32 --pretrained laion2b_s34b_b79k --prompt "a lighthouse"
     python scripts/clip_optimize.py --model ViT-B-32 --pretrained open_clip_pytorch_model.bin --prompt "a lighthouse"
     python scripts/clip_optimize.py --model scenes-clip,scenes-clip-seed1 --prompt "a red star"   # an ensemble
+    python scripts/clip_optimize.py --prompt "a red star" --contrast 1   # minus the mean of the other 35 captions
 
 A prompt is TEXT or TEXT:WEIGHT (negative weights push away); an image prompt PATH or PATH:WEIGHT.
 Writes to a fresh folder: image_XX.png with image_XX.json (every setting, seed, final similarity
@@ -21,7 +22,9 @@ import sys
 
 from diffprog import clip as guidance
 from diffprog.cli_options import AMP_CHOICES, add_run_options
-from diffprog.clip import PromptError, clip_optimize, parse_image_prompt, parse_prompt, write_clip_outputs
+from diffprog.clip import (PromptError, clip_optimize, contrast_with, parse_image_prompt, parse_prompt,
+                           write_clip_outputs)
+from diffprog.data.captioned_scenes import single_object_captions
 from diffprog.io import ImageReadError, fresh_dir, load_image
 from diffprog.models import ModelError
 from diffprog.models.clip_ensemble import ensemble
@@ -36,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="text to match (repeatable); ':WEIGHT' sets its weight (default 1), negative pushes away")
     p.add_argument("--image-prompt", action="append", default=[], metavar="PATH[:WEIGHT]",
                    help="image whose CLIP embedding to match (repeatable), with an optional weight")
+    p.add_argument("--contrast", type=float, default=0.0, metavar="W",
+                   help="also push away from the --against captions, total weight W (default 0: off); rewards "
+                   "what tells the prompt apart from its neighbours, e.g. the shape rather than the colour alone")
+    p.add_argument("--against", action="append", default=[], metavar="TEXT",
+                   help="a caption --contrast pushes away from (repeatable; default with an embedded CLIP: its 36 "
+                   "'a {colour} {shape}' captions)")
     p.add_argument("--init", metavar="IMG", help="start from this image instead of noise (fourier/pixel)")
     p.add_argument("--model", default=DEFAULT_CLIP,
                    help=f"{DEFAULT_CLIP} (embedded, offline; also {', '.join(EMBEDDED_CLIPS)}) or an open_clip "
@@ -78,6 +87,18 @@ def model_tags(models: str, pretrained: str | None) -> list[tuple[str, str | Non
     return [(name.strip(), tag.strip() or None) for name, tag in zip(names, tags)]
 
 
+def contrast_captions(args: argparse.Namespace, models: list[tuple[str, str | None]]) -> list[str]:
+    """The captions --contrast pushes away from: --against, or the embedded CLIPs' own family."""
+    if args.against and not args.contrast:
+        raise ValueError("--against has no effect without --contrast W (e.g. --contrast 1)")
+    if not args.contrast or args.against:
+        return args.against
+    if all(name in EMBEDDED_CLIPS for name, _ in models):
+        return single_object_captions()
+    raise ValueError("--contrast needs captions to push away from: give them with --against TEXT (repeatable), "
+                     "e.g. the other classes of your prompt's family ('a photo of a cat', 'a photo of a horse', …)")
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -90,7 +111,9 @@ def main(argv=None) -> int:
         device = pick_device(args.device)
         init = load_image(args.init)[0][None] if args.init else None
         generator = load_scene_decoder(args.generator) if args.param == "generator" else None
-        clip = ensemble([load_clip(name, tag, device) for name, tag in model_tags(args.model, args.pretrained)])
+        models = model_tags(args.model, args.pretrained)
+        prompts = contrast_with(prompts, contrast_captions(args, models), args.contrast)
+        clip = ensemble([load_clip(name, tag, device) for name, tag in models])
     except (PromptError, ModelError, ImageReadError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -107,12 +130,13 @@ def main(argv=None) -> int:
         return 2
     out = fresh_dir(args.out)
     settings = {"model": args.model, "pretrained": args.pretrained, "prompts": [p.label for p in prompts],
-                "weights": [p.weight for p in prompts], "init": args.init, "param": args.param,
+                "weights": [p.weight for p in prompts], "contrast": args.contrast, "init": args.init,
+                "param": args.param,
                 "generator": args.generator, "cutouts": args.cutouts, "cutout_min": args.cutout_min,
                 "size": int(result.images.shape[-1]),
                 "steps": args.steps, "lr": args.lr if args.lr is not None else guidance.default_lr(args.param),
-                "tv": args.tv, "optimizer": args.optimizer,
-                "device": str(device), "amp": args.amp, "compile": args.compile, "command": "python " + shlex.join(sys.argv)}
+                "tv": args.tv, "optimizer": args.optimizer, "device": str(device), "amp": args.amp,
+                "compile": args.compile, "command": "python " + shlex.join(sys.argv)}
     write_clip_outputs(out, result, prompts, seeds, settings, gif=args.gif)
     status = "interrupted; wrote the current images" if result.interrupted else "done"
     best = ", ".join(f"{k}: {sum(v) / len(v):.3f}" for k, v in result.similarity.items())

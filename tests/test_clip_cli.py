@@ -42,6 +42,18 @@ def test_several_models_guide_as_an_ensemble(tmp_path):
     assert json.loads((out / "run.json").read_text())["model"] == "scenes-clip,scenes-clip-seed1"
 
 
+def test_contrast_pushes_away_from_the_embedded_family_or_the_given_captions(tmp_path):
+    _run("--prompt", "a red star", "--contrast", "2", "--steps", "1", "--cutouts", "2", "--size", "64",
+         "--out", str(tmp_path / "family"))
+    meta = json.loads((tmp_path / "family" / "run.json").read_text())
+    assert meta["contrast"] == 2.0 and meta["prompts"][0] == "a red star" and len(meta["prompts"]) == 36
+    assert meta["weights"][0] == 1.0 and meta["weights"][1:] == pytest.approx([-2 / 35] * 35)
+    _run("--prompt", "a red star", "--contrast", "1", "--against", "a red cross", "--against", "a red star",
+         "--steps", "1", "--cutouts", "2", "--size", "64", "--out", str(tmp_path / "given"))
+    meta = json.loads((tmp_path / "given" / "run.json").read_text())
+    assert meta["prompts"] == ["a red star", "a red cross"] and meta["weights"] == [1.0, -1.0]
+
+
 def test_generator_run_makes_images_of_the_generators_size(tmp_path):
     out = tmp_path / "gen"
     _run("--prompt", "a green cross", "--param", "generator", "--steps", "3", "--cutouts", "4", "--out", str(out))
@@ -60,6 +72,8 @@ def test_generator_run_makes_images_of_the_generators_size(tmp_path):
     (("--prompt", "a red star", "--device", "gpu"), "unknown device"),
     (("--prompt", "a red star", "--model", "scenes-clip,scenes-clip-seed1", "--pretrained", "openai"),
      "1 comma-separated entries for 2 --model names"),
+    (("--prompt", "a red star", "--against", "a red cross"), "--against has no effect without --contrast"),
+    (("--prompt", "a lighthouse", "--model", "ViT-B-32", "--contrast", "1"), "give them with --against"),
 ])
 def test_bad_input_gets_a_clear_error_and_writes_nothing(tmp_path, args, message):
     done = _run(*args, "--steps", "1", "--out", str(tmp_path / "x"), check=False)

@@ -7,8 +7,7 @@ import dataclasses
 import pytest
 import torch
 
-from diffprog.clip import clip_optimize, parse_prompt
-from diffprog.clip_quality import contrastive_prompts
+from diffprog.clip import Prompt, clip_optimize, contrast_with, parse_prompt
 from diffprog.models import ModelError
 from diffprog.models.clip_ensemble import ensemble
 from diffprog.models.clip_models import load_clip
@@ -53,12 +52,12 @@ def test_ensemble_of_models_that_see_images_differently_is_refused(pair):
         ensemble([])
 
 
-def test_contrastive_prompts_push_away_from_the_rest_of_the_family():
-    family = ["a red star", "a red circle", "a blue star", "a blue circle"]
-    prompts = contrastive_prompts("a red star", family, 1.5)
-    assert [p.text for p in prompts] == family
+def test_contrast_pushes_away_from_every_other_caption_of_the_family():
+    family = ["a red star", "a red circle", "a blue star", "a blue circle", "a red circle"]
+    prompts = contrast_with([Prompt(text="a red star")], family, 1.5)
+    assert [p.text for p in prompts] == family[:4]  # the prompt once, repeated captions once
     assert prompts[0].weight == 1.0 and all(p.weight == pytest.approx(-0.5) for p in prompts[1:])
-    assert [p.text for p in contrastive_prompts("a red star", family, 0.0)] == ["a red star"]
+    assert [p.text for p in contrast_with([Prompt(text="a red star")], family, 0.0)] == ["a red star"]
 
 
 def test_prompt_transfer_judges_every_contrastively_guided_image(pair):
