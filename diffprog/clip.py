@@ -27,6 +27,7 @@ from .optvis.layers import OUTPUT
 from .optvis.param import DECAY, GeneratorImage
 from .optvis.param import image_param as make_image_param
 from .optvis.render import default_device, render
+from .optvis.shapes import ShapesImage
 from .run_pictures import write_run_pictures
 
 
@@ -45,9 +46,14 @@ CUTOUT_MIN = 0.8
 INIT_SD = 0.05
 
 
+#: Learning rate of the shapes parameterization (positions, sizes, colours: a few numbers each).
+SHAPES_LR = 0.1
+
+
 def default_lr(param: str) -> float:
-    """The learning rate clip_optimize uses when none is given: GENERATOR_LR for a latent, else LR."""
-    return GENERATOR_LR if param == "generator" else LR
+    """The learning rate clip_optimize uses when none is given: GENERATOR_LR for a latent, SHAPES_LR
+    for shapes, else LR."""
+    return {"generator": GENERATOR_LR, "shapes": SHAPES_LR}.get(param, LR)
 
 
 class PromptError(ValueError):
@@ -153,6 +159,8 @@ class ClipResult:
     similarity: dict[str, list[float]]  # prompt label → final cosine similarity per image
     snapshots: dict[int, torch.Tensor] = field(default_factory=dict)
     interrupted: bool = False
+    restart_objectives: list[list[float]] | None = None  # per image, each restart's final objective
+    shapes: list[list[str]] | None = None  # param='shapes': the shape each object shows, per image
 
 
 @torch.no_grad()
@@ -165,9 +173,16 @@ def similarities(clip: Clip, images: torch.Tensor, prompts: Sequence[Prompt],
     return {p.label: table[:, i].tolist() for i, p in enumerate(prompts)}
 
 
+def restart_seeds(seeds: Sequence[int], restarts: int) -> list[int]:
+    """The seeds of the candidates: image seed s runs s·R, s·R + 1, …, s·R + R − 1 (R = restarts), so
+    with one restart every image keeps its own seed and candidates of different images never share one."""
+    return [s * restarts + r for s in seeds for r in range(restarts)]
+
+
 def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, seeds: Sequence[int] = (0,), size: int = SIZE,
                   param: str = "fourier", decay: float = DECAY, tv: float = 0.0, generator: nn.Module | None = None,
-                  latent_dim: int | None = None, init: torch.Tensor | None = None, cutouts: int = CUTOUTS,
+                  latent_dim: int | None = None, objects: int = 1, restarts: int = 1,
+                  init: torch.Tensor | None = None, cutouts: int = CUTOUTS,
                   cutout_min: float = CUTOUT_MIN, cutout_noise: float = 0.05, steps: int = STEPS,
                   lr: float | None = None, optimizer: str = "adam", device: str | torch.device | None = None,
                   amp: bool | None = None, compile: str | None = None, snapshot_every: int = 0,
@@ -175,8 +190,12 @@ def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, seeds: Sequence[int]
     """Maximize Σ_p w_p cos(CLIP(cutouts(x)), t_p) over len(seeds) images of `size` px.
 
     param: 'fourier' or 'pixel' (the engine's parameterizations, starting from `init` (B or 1, 3, H, W)
-    in [0, 1] when given), or 'generator': x = generator(z) with z optimized (latent_dim inputs;
-    the image size is then the generator's). lr: default LR for images, GENERATOR_LR for latents.
+    in [0, 1] when given), 'shapes' (`objects` solid shapes on a plain background,
+    `optvis.shapes.ShapesImage`), or 'generator': x = generator(z) with z optimized (latent_dim
+    inputs; the image size is then the generator's). lr: default LR for images, GENERATOR_LR for latents.
+    restarts: optimize R candidates per image (seeds from `restart_seeds`, all in one batch) and keep
+    the one whose final whole image scores highest, Σ_p w_p cos(CLIP(x), t_p) — best of R, judged
+    by the guiding CLIP alone.
     decay: the Fourier spectrum's 1/f exponent. tv: weight of the total-variation penalty λR(x)
     subtracted from the objective. cutouts: crops per image and step, their side uniform in
     [cutout_min, 1] of the image side. compile: run the image tower compiled in this mode (see
@@ -187,27 +206,48 @@ def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, seeds: Sequence[int]
     objective = objectives.embedding_similarity(targets, [p.weight for p in prompts], OUTPUT)
     if tv:
         objective = objective + tv * objectives.total_variation()
+    if restarts < 1:
+        raise ValueError(f"restarts must be at least 1, got {restarts}")
+    if init is not None and param not in ("fourier", "pixel"):
+        raise ValueError(f"an init image starts a fourier or pixel image, not param={param!r}: drop it or "
+                         f"choose --param fourier")
+    candidates = restart_seeds(seeds, restarts)
     if param == "generator":
         if generator is None or latent_dim is None:
             raise ValueError("param='generator' needs a generator module and its latent_dim")
-        image_param: str | nn.Module = GeneratorImage(generator, latent_dim, seeds)
+        image_param: nn.Module = GeneratorImage(generator, latent_dim, candidates)
+    elif param == "shapes":
+        image_param = ShapesImage(size, candidates, objects)
     elif param in ("fourier", "pixel"):
-        image_param = make_image_param(param, size, seeds, init=init, decay=decay, sd=INIT_SD)
+        image_param = make_image_param(param, size, candidates, init=init, decay=decay, sd=INIT_SD)
     else:
-        raise ValueError(f"unknown parameterization {param!r}: choose fourier, pixel or generator")
+        raise ValueError(f"unknown parameterization {param!r}: choose fourier, pixel, shapes or generator")
     lr = lr if lr is not None else default_lr(param)
     crops = Cutouts(cutouts, clip.input_size, min_fraction=cutout_min, noise=cutout_noise, seed=seeds[0])
-    result = render(image_tower(clip), objective, seeds=seeds, size=size, input_size=clip.input_size,
+    result = render(image_tower(clip), objective, seeds=candidates, size=size, input_size=clip.input_size,
                     mean=clip.mean, std=clip.std, param=image_param, transforms=[crops], steps=steps,
                     lr=lr, optimizer=optimizer, device=device, snapshot_every=snapshot_every, progress=progress,
                     amp=amp, compile=compile)
-    return ClipResult(result.images, result.history, similarities(clip, result.images, prompts, targets),
-                      result.snapshots, result.interrupted)
+    images = result.images
+    if param == "shapes":  # the final drawing: one shape per object
+        with torch.no_grad():
+            images = image_param.eval()().detach().cpu()
+    table = similarities(clip, images, prompts, targets)
+    weights = torch.tensor([p.weight for p in prompts])
+    final = torch.tensor([table[p.label] for p in prompts]).T @ weights  # whole-image objective per candidate
+    keep = final.view(len(seeds), restarts).argmax(1) + torch.arange(len(seeds)) * restarts
+    kept = keep.tolist()
+    return ClipResult(images[keep], [[row[i] for i in kept] for row in result.history],
+                      {label: [v[i] for i in kept] for label, v in table.items()},
+                      {step: shot[keep] for step, shot in result.snapshots.items()}, result.interrupted,
+                      final.view(len(seeds), restarts).tolist() if restarts > 1 else None,
+                      [image_param.shapes()[i] for i in kept] if param == "shapes" else None)
 
 
 def write_clip_outputs(out: Path, result: ClipResult, prompts: Sequence[Prompt], seeds: Sequence[int],
                        settings: dict, scale: int = 1, gif: bool = False) -> list[Path]:
-    """image_XX.png + .json per image (settings, seed, final similarity per prompt), contact_sheet.png
+    """image_XX.png + .json per image (settings, seed, final similarity per prompt, each restart's
+    objective with restarts, the objects' shapes with param='shapes'), contact_sheet.png
     labelled with the first prompt's similarity, objective.png (weighted similarity per step),
     optional optimization.gif, run.json. Every file is written atomically."""
     written = []
@@ -219,6 +259,8 @@ def write_clip_outputs(out: Path, result: ClipResult, prompts: Sequence[Prompt],
         write_json(stem.with_suffix(".json"), {
             **settings, "seed": seed, "similarity": {k: v[i] for k, v in result.similarity.items()},
             "final_objective": result.history[-1][i] if result.history else None,
+            **({"restart_objectives": result.restart_objectives[i]} if result.restart_objectives else {}),
+            **({"shapes": result.shapes[i]} if result.shapes else {}),
             "interrupted": result.interrupted, "versions": versions()})
     written += write_run_pictures(out, result.images, labels, result.history, result.snapshots,
                                   scale=max(scale, 128 // result.images.shape[-1]),

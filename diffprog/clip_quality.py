@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import torch
 
 from .clip import Prompt, clip_optimize, contrast_with
+from .data.captioned_scenes import POSITIONS, SHAPES, SIZES, Thing, render_scenes
 from .models.clip_models import Clip
 
 
@@ -42,3 +43,22 @@ def prompt_transfer(source: Clip, judge: Clip, prompts: Sequence[str], family: S
         judged[prompt] = rank_first(judge, result.images, family)
     per_prompt = {p: sum(j == p for j in judged[p]) / len(seeds) for p in prompts}
     return PromptTransferReport(sum(per_prompt.values()) / len(prompts), per_prompt, judged, images)
+
+
+@torch.no_grad()
+def objective_over_scenes(clip: Clip, prompts: Sequence[Prompt], colour: str, position: str = "center",
+                          renders: int = 10, seed: int = 0) -> dict[tuple[str, str], float]:
+    """Where the guidance objective Σ_p w_p cos(CLIP(x), t_p) peaks among *real* scenes: its mean
+    over `renders` scenes of one `colour` object at `position`, for every shape × size. If the
+    prompt's own shape comes first, the objective is right and an optimizer that stayed among
+    scenes would draw it; guided images that the judge misreads then found optima elsewhere."""
+    if position not in POSITIONS:
+        raise ValueError(f"unknown position {position!r}: choose one of {', '.join(POSITIONS)}")
+    text = torch.stack([clip.text_features([p.text])[0] for p in prompts])
+    weights = torch.tensor([p.weight for p in prompts], device=text.device)
+    table = {}
+    for shape in SHAPES:
+        for size in SIZES:
+            images = render_scenes([[Thing(shape, colour, size, position)]] * renders, clip.input_size, seed)
+            table[shape, size] = (clip.image_features(images.to(text.device)) @ text.T @ weights).mean().item()
+    return table

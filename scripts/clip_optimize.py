@@ -4,6 +4,7 @@ matches text and image prompts, maximizing Σ_p w_p · cos(CLIP(cutouts(x)), t_p
     python scripts/clip_optimize.py --prompt "a red star"                         # embedded CLIP, offline
     python scripts/clip_optimize.py --prompt "a yellow circle" --prompt "a blue square:-0.5"
     python scripts/clip_optimize.py --prompt "a green cross" --param generator     # CLIP+GAN: optimize z
+    python scripts/clip_optimize.py --prompt "a red star" --param shapes --restarts 6   # a drawing, best of 6
     python scripts/clip_optimize.py --model ViT-B-32 --pretrained laion2b_s34b_b79k --prompt "a lighthouse"
     python scripts/clip_optimize.py --model ViT-B-32 --pretrained open_clip_pytorch_model.bin --prompt "a lighthouse"
     python scripts/clip_optimize.py --model scenes-clip,scenes-clip-seed1 --prompt "a red star"   # an ensemble
@@ -53,8 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pretrained", metavar="TAG|PATH",
                    help="open_clip pretrained tag (downloads and caches) or a local checkpoint file; with several "
                    "--model names, one per name, comma-separated, empty for an embedded one")
-    p.add_argument("--param", default="fourier", choices=("fourier", "pixel", "generator"),
-                   help="what is optimized: the image's spectrum (default), its pixels, or a generator's latent")
+    p.add_argument("--param", default="fourier", choices=("fourier", "pixel", "shapes", "generator"),
+                   help="what is optimized: the image's spectrum (default), its pixels, solid shapes on a plain "
+                   "background (kind, colour, place, size, rotation each), or a generator's latent")
+    p.add_argument("--objects", type=int, default=1, help="shapes per image with --param shapes (default 1)")
+    p.add_argument("--restarts", type=int, default=1, metavar="R",
+                   help="optimize R candidates per image and keep the one CLIP scores highest (default 1)")
     p.add_argument("--generator", metavar="PATH",
                    help="generator weights for --param generator (default: the embedded scene decoder)")
     p.add_argument("--cutouts", type=int, default=guidance.CUTOUTS,
@@ -106,8 +111,8 @@ def main(argv=None) -> int:
         if not prompts:
             raise PromptError("no prompts: give at least one --prompt TEXT (e.g. --prompt 'a red star') "
                               "or --image-prompt PATH")
-        if args.cutouts < 1 or args.steps < 1 or args.images < 1:
-            raise ValueError("--cutouts, --steps and --images must be at least 1")
+        if min(args.cutouts, args.steps, args.images, args.objects, args.restarts) < 1:
+            raise ValueError("--cutouts, --steps, --images, --objects and --restarts must be at least 1")
         device = pick_device(args.device)
         init = load_image(args.init)[0][None] if args.init else None
         generator = load_scene_decoder(args.generator) if args.param == "generator" else None
@@ -120,18 +125,19 @@ def main(argv=None) -> int:
     seeds = list(range(args.seed, args.seed + args.images))
     try:
         result = clip_optimize(clip, prompts, seeds=seeds, size=args.size, param=args.param, generator=generator,
-                               latent_dim=generator.latent_dim if generator is not None else None, init=init,
+                               latent_dim=generator.latent_dim if generator is not None else None,
+                               objects=args.objects, restarts=args.restarts, init=init,
                                cutouts=args.cutouts, cutout_min=args.cutout_min, steps=args.steps, lr=args.lr,
                                tv=args.tv, optimizer=args.optimizer,
                                device=device, amp=AMP_CHOICES[args.amp], compile=args.compile,
                                snapshot_every=max(1, args.steps // 16) if args.gif else 0)
-    except PromptError as exc:
+    except ValueError as exc:  # PromptError included: settings clip_optimize refuses before any work
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out = fresh_dir(args.out)
     settings = {"model": args.model, "pretrained": args.pretrained, "prompts": [p.label for p in prompts],
                 "weights": [p.weight for p in prompts], "contrast": args.contrast, "init": args.init,
-                "param": args.param,
+                "param": args.param, "objects": args.objects, "restarts": args.restarts,
                 "generator": args.generator, "cutouts": args.cutouts, "cutout_min": args.cutout_min,
                 "size": int(result.images.shape[-1]),
                 "steps": args.steps, "lr": args.lr if args.lr is not None else guidance.default_lr(args.param),

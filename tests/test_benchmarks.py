@@ -42,6 +42,18 @@ def test_clip_benchmark_prints_diffprog_plain_and_compiled_rows():
     assert set(_rows(out)) == {"diffprog clip_optimize", "plain VQGAN-CLIP-style loop", "diffprog compiled (default)"}
 
 
+def test_clip_quality_benchmark_judges_drawings_and_finds_the_objectives_best_scene():
+    out = _run("benchmarks/clip_quality.py", "--params", "shapes", "--prompts", "held-out", "--seeds", "1",
+               "--restarts", "2", "--steps", "2", "--cutouts", "2", "--contrast", "0")
+    assert _rows(out) == ["prompts", "held-out"]  # the header, then one row
+    table = _run("benchmarks/clip_quality.py", "--scene-optimum", "--prompts", "held-out")
+    lines = [line for line in table.splitlines() if line.startswith("| held-out")]
+    assert len(lines) == 6
+    for line in lines:  # the embedded source CLIP's objective peaks at the prompt's own shape
+        prompt, best = line.split("|")[2].strip(), line.split("|")[3].strip()
+        assert best.split(" (")[0].split()[-1] == prompt.split()[-1], line
+
+
 @pytest.mark.slow
 def test_dream_benchmark_prints_tiled_untiled_and_plain_rows():
     rows = _rows(_run("benchmarks/dream.py", "--size", "64"))

@@ -54,6 +54,16 @@ def test_contrast_pushes_away_from_the_embedded_family_or_the_given_captions(tmp
     assert meta["prompts"] == ["a red star", "a red cross"] and meta["weights"] == [1.0, -1.0]
 
 
+def test_a_shapes_run_records_each_images_shapes_and_its_restarts(tmp_path):
+    out = tmp_path / "shapes"
+    _run("--prompt", "two red stars", "--param", "shapes", "--objects", "2", "--restarts", "2", "--images", "2",
+         "--steps", "2", "--cutouts", "2", "--size", "64", "--out", str(out))
+    meta = json.loads((out / "image_01.json").read_text())
+    assert meta["param"] == "shapes" and meta["objects"] == 2 and meta["restarts"] == 2
+    assert len(meta["shapes"]) == 2 and len(meta["restart_objectives"]) == 2
+    assert meta["final_objective"] is not None
+
+
 def test_generator_run_makes_images_of_the_generators_size(tmp_path):
     out = tmp_path / "gen"
     _run("--prompt", "a green cross", "--param", "generator", "--steps", "3", "--cutouts", "4", "--out", str(out))
@@ -73,6 +83,9 @@ def test_generator_run_makes_images_of_the_generators_size(tmp_path):
     (("--prompt", "a red star", "--model", "scenes-clip,scenes-clip-seed1", "--pretrained", "openai"),
      "1 comma-separated entries for 2 --model names"),
     (("--prompt", "a red star", "--against", "a red cross"), "--against has no effect without --contrast"),
+    (("--prompt", "a red star", "--param", "shapes", "--objects", "0"), "--objects and --restarts must be at least 1"),
+    (("--prompt", "a red star", "--param", "shapes", "--init", "assets/sample_landscape.png"),
+     "init image starts a fourier or pixel image"),
     (("--prompt", "a lighthouse", "--model", "ViT-B-32", "--contrast", "1"), "give them with --against"),
 ])
 def test_bad_input_gets_a_clear_error_and_writes_nothing(tmp_path, args, message):
