@@ -192,7 +192,8 @@ def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, seeds: Sequence[int]
     param: 'fourier' or 'pixel' (the engine's parameterizations, starting from `init` (B or 1, 3, H, W)
     in [0, 1] when given), 'shapes' (`objects` solid shapes on a plain background,
     `optvis.shapes.ShapesImage`), or 'generator': x = generator(z) with z optimized (latent_dim
-    inputs; the image size is then the generator's). lr: default LR for images, GENERATOR_LR for latents.
+    inputs; the image size is then the generator's). lr: default LR for images, GENERATOR_LR for
+    latents, SHAPES_LR for shapes.
     restarts: optimize R candidates per image (seeds from `restart_seeds`, all in one batch) and keep
     the one whose final whole image scores highest, Σ_p w_p cos(CLIP(x), t_p) — best of R, judged
     by the guiding CLIP alone.
@@ -237,11 +238,14 @@ def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, seeds: Sequence[int]
     final = torch.tensor([table[p.label] for p in prompts]).T @ weights  # whole-image objective per candidate
     keep = final.view(len(seeds), restarts).argmax(1) + torch.arange(len(seeds)) * restarts
     kept = keep.tolist()
+    shapes = None
+    if param == "shapes":
+        drawn = image_param.shapes()
+        shapes = [drawn[i] for i in kept]
     return ClipResult(images[keep], [[row[i] for i in kept] for row in result.history],
                       {label: [v[i] for i in kept] for label, v in table.items()},
                       {step: shot[keep] for step, shot in result.snapshots.items()}, result.interrupted,
-                      final.view(len(seeds), restarts).tolist() if restarts > 1 else None,
-                      [image_param.shapes()[i] for i in kept] if param == "shapes" else None)
+                      final.view(len(seeds), restarts).tolist() if restarts > 1 else None, shapes)
 
 
 def write_clip_outputs(out: Path, result: ClipResult, prompts: Sequence[Prompt], seeds: Sequence[int],
