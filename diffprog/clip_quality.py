@@ -48,7 +48,7 @@ def prompt_transfer(source: Clip, judge: Clip, prompts: Sequence[str], family: S
 @torch.no_grad()
 def objective_over_scenes(clip: Clip, prompts: Sequence[Prompt], colour: str, position: str = "center",
                           renders: int = 10, seed: int = 0) -> dict[tuple[str, str], float]:
-    """Where the guidance objective Σ_p w_p cos(CLIP(x), t_p) peaks among *real* scenes: its mean
+    """Where the guidance objective Σ_p w_p cos(CLIP(x), t_p) of text prompts peaks among *real* scenes: its mean
     over `renders` scenes of one `colour` object at `position`, for every shape × size. If the
     prompt's own shape comes first, the objective is right and an optimizer that stayed among
     scenes would draw it; guided images that the judge misreads then found optima elsewhere."""

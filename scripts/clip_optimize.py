@@ -113,6 +113,9 @@ def main(argv=None) -> int:
                               "or --image-prompt PATH")
         if min(args.cutouts, args.steps, args.images, args.objects, args.restarts) < 1:
             raise ValueError("--cutouts, --steps, --images, --objects and --restarts must be at least 1")
+        if args.objects != 1 and args.param != "shapes":
+            raise ValueError(f"--objects sets the shapes of --param shapes, not --param {args.param}: add "
+                             f"--param shapes or drop --objects")
         device = pick_device(args.device)
         init = load_image(args.init)[0][None] if args.init else None
         generator = load_scene_decoder(args.generator) if args.param == "generator" else None

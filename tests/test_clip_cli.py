@@ -84,6 +84,7 @@ def test_generator_run_makes_images_of_the_generators_size(tmp_path):
      "1 comma-separated entries for 2 --model names"),
     (("--prompt", "a red star", "--against", "a red cross"), "--against has no effect without --contrast"),
     (("--prompt", "a red star", "--param", "shapes", "--objects", "0"), "--objects and --restarts must be at least 1"),
+    (("--prompt", "a red star", "--objects", "2"), "--objects sets the shapes of --param shapes"),
     (("--prompt", "a red star", "--param", "shapes", "--init", "assets/sample_landscape.png"),
      "init image starts a fourier or pixel image"),
     (("--prompt", "a lighthouse", "--model", "ViT-B-32", "--contrast", "1"), "give them with --against"),
