@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .clip import Prompt, clip_optimize, contrast_with
+from .clip import Prompt, clip_optimize, contrast_with, prompt_embeddings
 from .data.captioned_scenes import POSITIONS, SHAPES, SIZES, Thing, render_scenes
 from .models.clip_models import Clip
 
@@ -48,13 +48,13 @@ def prompt_transfer(source: Clip, judge: Clip, prompts: Sequence[str], family: S
 @torch.no_grad()
 def objective_over_scenes(clip: Clip, prompts: Sequence[Prompt], colour: str, position: str = "center",
                           renders: int = 10, seed: int = 0) -> dict[tuple[str, str], float]:
-    """Where the guidance objective Σ_p w_p cos(CLIP(x), t_p) of text prompts peaks among *real* scenes: its mean
+    """Where the guidance objective Σ_p w_p cos(CLIP(x), t_p) peaks among *real* scenes: its mean
     over `renders` scenes of one `colour` object at `position`, for every shape × size. If the
     prompt's own shape comes first, the objective is right and an optimizer that stayed among
     scenes would draw it; guided images that the judge misreads then found optima elsewhere."""
     if position not in POSITIONS:
         raise ValueError(f"unknown position {position!r}: choose one of {', '.join(POSITIONS)}")
-    text = torch.stack([clip.text_features([p.text])[0] for p in prompts])
+    text = prompt_embeddings(clip, prompts, next(clip.model.parameters()).device)
     weights = torch.tensor([p.weight for p in prompts], device=text.device)
     table = {}
     for shape in SHAPES:

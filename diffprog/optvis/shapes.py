@@ -27,6 +27,7 @@ from ..data.shapes import CLASSES, _mask
 SCALE_RANGE = (0.13, 0.45)
 #: Standard deviation of the initial colour logits: saturated colours, seeded.
 COLOUR_SD = 1.5
+_LABELS = [CLASSES.index(s) for s in SHAPES]  # SHAPES as labels of diffprog.data.shapes' masks
 
 
 def _seeded(seed: int, *shape: int) -> torch.Tensor:
@@ -50,7 +51,6 @@ class ShapesImage(nn.Module):
         self.angle = nn.Parameter(noise[..., 9])
         self.colour = nn.Parameter(COLOUR_SD * noise[..., 10:13])
         self.background = nn.Parameter(torch.zeros(len(seeds), 3))
-        self._labels = [CLASSES.index(s) for s in SHAPES]
 
     def shape_weights(self) -> torch.Tensor:
         """π (B, K, len(SHAPES)): softmax of the logits in training mode, one-hot argmax in eval mode."""
@@ -76,7 +76,7 @@ class ShapesImage(nn.Module):
             dx, dy = x - centre[:, 0, None, None], y - centre[:, 1, None, None]
             cos, sin = torch.cos(self.angle[:, k])[:, None, None], torch.sin(self.angle[:, k])[:, None, None]
             u, v = (cos * dx + sin * dy) / scale, (-sin * dx + cos * dy) / scale
-            masks = torch.stack([_mask(label, u, v, None, s) for label in self._labels], dim=1)
+            masks = torch.stack([_mask(label, u, v, None, s) for label in _LABELS], dim=1)
             mask = (weights[:, k, :, None, None] * masks).sum(1, keepdim=True)
             image = image + mask * (torch.sigmoid(self.colour[:, k])[:, :, None, None] - image)
         return image
