@@ -36,12 +36,14 @@ def main() -> None:
                         help="train on adversarial images within ±EPS per pixel (pixels in [0, 1]; 0: plain)")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
                         help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="processes drawing scenes ahead of the optimizer (default 0; same result)")
     parser.add_argument("--name", default="scenes_clip", help="folder name in --out (default scenes_clip)")
     parser.add_argument("--out", default="assets", help="parent folder (default assets)")
     args = parser.parse_args()
 
     result = train_scenes_clip(args.seed, args.steps, args.batch, args.lr, device=args.device,
-                               adversarial_eps=args.adversarial)
+                               adversarial_eps=args.adversarial, workers=args.workers)
     folder = Path(args.out) / args.name
     weights = save_scenes_clip(result.clip, folder)
     plot_loss_curves({f"seed {args.seed}": result.losses}, folder / "loss.png",

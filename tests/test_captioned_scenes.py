@@ -61,3 +61,12 @@ def test_zero_shot_candidates_are_every_colour_shape_pair():
     captions = single_object_captions()
     assert len(captions) == len(COLOURS) * len(SHAPES) == len(set(captions))
     assert "an orange ring" in captions and "a red star" in captions
+
+
+def test_scene_batches_drawn_by_worker_processes_train_the_same_clip():
+    from diffprog.models.clip_training import train_scenes_clip
+
+    runs = [train_scenes_clip(seed=2, steps=3, batch=8, warmup=1, progress=False, workers=w) for w in (0, 2)]
+    assert runs[0].losses == runs[1].losses
+    for a, b in zip(runs[0].clip.model.parameters(), runs[1].clip.model.parameters()):
+        assert torch.equal(a, b)

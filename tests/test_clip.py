@@ -123,15 +123,16 @@ def test_similarity_to_the_prompt_rises(scenes):
 
 
 def test_a_compiled_image_tower_follows_the_eager_objective(scenes):
-    # Images are not compared pixel by pixel: Adam's m/√v turns rounding-level differences in
-    # near-zero gradients into full-size steps, so equal objectives can come with different pixels.
+    # The compiled tower computes each step's objective, so that is what is compared. Images, and the
+    # final similarity the eager tower measures on each run's own images, are not: Adam's m/√v turns
+    # rounding-level differences in near-zero gradients into full-size steps, so equal objectives can
+    # come with different pixels.
     prompts = [parse_prompt("a red star")]
     run = dict(seeds=[0, 1], size=64, cutouts=4, steps=12, progress=False, device="cpu")
     eager = clip_optimize(scenes, prompts, **run)
     compiled = clip_optimize(scenes, prompts, compile="default", **run)
     for step_eager, step_compiled in zip(eager.history, compiled.history):
         assert step_compiled == pytest.approx(step_eager, abs=0.01)
-    assert compiled.similarity["a red star"] == pytest.approx(eager.similarity["a red star"], abs=0.01)
 
 
 def test_a_negative_prompt_lowers_its_similarity(scenes):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +60,21 @@ def _unique_batch(batch: int, seed: int) -> tuple[torch.Tensor, list[str]]:
     return images[keep], [captions[i] for i in keep]
 
 
+class SceneBatches(torch.utils.data.Dataset):
+    """Item `step`: the training batch (images, caption tokens) of that step, a function of
+    (seed, step) alone, so worker processes can draw batches ahead of the optimizer and the run is the same."""
+
+    def __init__(self, batch: int, seed: int, steps: int, tokenizer: Callable[[list[str]], torch.Tensor]):
+        self.batch, self.seed, self.steps, self.tokenizer = batch, seed, steps, tokenizer
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __getitem__(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        images, captions = _unique_batch(self.batch, self.seed * EVAL_SEED_OFFSET // 10 + step)
+        return images, self.tokenizer(captions)
+
+
 def _single_object_scenes(combos: list[tuple[str, str]], n: int, seed: int) -> list[list[Thing]]:
     g = torch.Generator().manual_seed(seed)
     pick = lambda k: int(torch.randint(k, (1,), generator=g))  # noqa: E731
@@ -100,10 +116,12 @@ def zero_shot_metrics(clip: Clip, n: int = 600, seed: int = EVAL_SEED_OFFSET) ->
 
 def train_scenes_clip(seed: int = 0, steps: int = 2000, batch: int = 256, lr: float = 2e-3, warmup: int = 100,
                       device: str | torch.device = "cpu", adversarial_eps: float = 0.0,
-                      progress: bool = True) -> ClipTrainResult:
+                      progress: bool = True, workers: int = 0) -> ClipTrainResult:
     """Train the embedded CLIP with AdamW, linear warm-up then cosine decay, on adversarial images
     (`adversarial.adversarial_images`, pushed up the contrastive loss) when adversarial_eps > 0.
-    Reproducible from `seed` on a given device. Ctrl-C stops early and returns the model (interrupted=True)."""
+    `workers` processes draw the scenes ahead of the optimizer (0: drawn in this process; the
+    result is the same). Reproducible from `seed` on a given device. Ctrl-C stops early and returns
+    the model (interrupted=True)."""
     import open_clip
 
     device = torch.device(device)
@@ -119,9 +137,11 @@ def train_scenes_clip(seed: int = 0, steps: int = 2000, batch: int = 256, lr: fl
     mean = torch.tensor(clip.mean, device=device).view(1, 3, 1, 1)
     std = torch.tensor(clip.std, device=device).view(1, 3, 1, 1)
 
+    batches = iter(torch.utils.data.DataLoader(SceneBatches(batch, seed, steps, clip.tokenizer), batch_size=None,
+                                               num_workers=workers, prefetch_factor=4 if workers else None))
+
     def loss_at(step: int) -> torch.Tensor:
-        images, captions = _unique_batch(batch, seed * EVAL_SEED_OFFSET // 10 + step)
-        images, tokens = images.to(device), clip.tokenizer(captions).to(device)
+        images, tokens = (t.to(device) for t in next(batches))
 
         def contrastive(x: torch.Tensor) -> torch.Tensor:
             return loss_fn(*model((x - mean) / std, tokens))
