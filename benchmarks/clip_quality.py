@@ -9,6 +9,7 @@ contained; seen prompts name pairs they did.
     python benchmarks/clip_quality.py --source scenes-clip,OTHER   # guided by an ensemble (OTHER: a third CLIP)
     python benchmarks/clip_quality.py --scene-optimum   # where the objective peaks among real scenes; no images
     python benchmarks/clip_quality.py --params shapes --contrast 0 --restarts 6   # drawings of shapes, best of 6
+    python benchmarks/clip_quality.py --params shapes --contrast 0 --restarts 6 --first-seed 3   # a fresh set
 
 Prints one row per prompt set and parameterization: rate, per-prompt rate, and the judge's picks when wrong.
 """
@@ -51,7 +52,9 @@ def scene_optimum(source, judge, family: list[str], prompts: list[tuple[str, str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=3, help="images per prompt (default 3)")
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="their seeds are FIRST … FIRST+SEEDS−1 (default 0; e.g. 3 for a second, fresh set)")
     parser.add_argument("--steps", type=int, default=150)
     parser.add_argument("--cutouts", type=int, default=16)
     parser.add_argument("--params", default="fourier,generator")
@@ -81,11 +84,12 @@ def main() -> None:
     print("| prompts | parameterization | prompts × seeds | judge ranks the prompt first | per prompt | "
           "judge's picks when wrong |\n|---|---|---|---:|---|---|")
     sheets, labels = [], []
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     for kind, param in [(k, p) for k in args.prompts.split(",") for p in args.params.split(",")]:
         prompts = prompt_sets[kind]
         extra = {"generator": load_scene_decoder(), "latent_dim": load_scene_decoder().latent_dim,
                  "lr": 0.05} if param == "generator" else {"size": 128}
-        report = prompt_transfer(source, judge, prompts, family, range(args.seeds), contrast=args.contrast,
+        report = prompt_transfer(source, judge, prompts, family, seeds, contrast=args.contrast,
                                  param=param, steps=args.steps, cutouts=args.cutouts, device=args.device,
                                  restarts=args.restarts, **extra)
         per_prompt = ", ".join(f"{p}: {r:.0%}" for p, r in report.per_prompt.items())

@@ -114,7 +114,7 @@ def zero_shot_metrics(clip: Clip, n: int = 600, seed: int = EVAL_SEED_OFFSET) ->
     return metrics
 
 
-def train_scenes_clip(seed: int = 0, steps: int = 2000, batch: int = 256, lr: float = 2e-3, warmup: int = 100,
+def train_scenes_clip(seed: int = 0, steps: int = 3600, batch: int = 256, lr: float = 2e-3, warmup: int = 100,
                       device: str | torch.device = "cpu", adversarial_eps: float = 0.0,
                       progress: bool = True, workers: int = 0) -> ClipTrainResult:
     """Train the embedded CLIP with AdamW, linear warm-up then cosine decay, on adversarial images
