@@ -131,6 +131,7 @@ def test_a_compiled_image_tower_follows_the_eager_objective(scenes):
     run = dict(seeds=[0, 1], size=64, cutouts=4, steps=12, progress=False, device="cpu")
     eager = clip_optimize(scenes, prompts, **run)
     compiled = clip_optimize(scenes, prompts, compile="default", **run)
+    assert len(compiled.history) == len(eager.history) == 12
     for step_eager, step_compiled in zip(eager.history, compiled.history):
         assert step_compiled == pytest.approx(step_eager, abs=0.01)
 
