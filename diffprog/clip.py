@@ -60,6 +60,10 @@ class PromptError(ValueError):
     """A prompt that cannot be used: empty text, weight not a number, unreadable image."""
 
 
+class SettingsError(ValueError):
+    """Settings of clip_optimize that cannot work together; raised before any work is done."""
+
+
 @dataclass(frozen=True)
 class Prompt:
     """A text or an image (path) to move the image towards (weight > 0) or away from (weight < 0)."""
@@ -164,12 +168,16 @@ class ClipResult:
 
 
 @torch.no_grad()
+def cosines(clip: Clip, images: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """(B, P) cosine similarity of each whole image (resized to the model's input) to each target
+    embedding (unit rows, as prompt_embeddings makes them), on the CPU."""
+    return (clip.image_features(images.to(targets.device)) @ targets.T).cpu()
+
+
 def similarities(clip: Clip, images: torch.Tensor, prompts: Sequence[Prompt],
                  targets: torch.Tensor) -> dict[str, list[float]]:
-    """Cosine similarity of each whole image (resized to the model's input) to each prompt."""
-    device = targets.device
-    features = clip.image_features(images.to(device))
-    table = (features @ targets.T).cpu()
+    """Cosine similarity of each whole image to each prompt, by prompt label."""
+    table = cosines(clip, images, targets)
     return {p.label: table[:, i].tolist() for i, p in enumerate(prompts)}
 
 
@@ -177,6 +185,27 @@ def restart_seeds(seeds: Sequence[int], restarts: int) -> list[int]:
     """The seeds of the candidates: image seed s runs s·R, s·R + 1, …, s·R + R − 1 (R = restarts), so
     with one restart every image keeps its own seed and candidates of different images never share one."""
     return [s * restarts + r for s in seeds for r in range(restarts)]
+
+
+def _check_settings(param: str, size: int, objects: int, restarts: int, has_generator: bool,
+                    init: torch.Tensor | None, cutouts: int, cutout_min: float, steps: int, lr: float | None) -> None:
+    """Raise SettingsError, naming the setting and the fix, for settings clip_optimize cannot run."""
+    if param not in ("fourier", "pixel", "shapes", "generator"):
+        raise SettingsError(f"unknown parameterization {param!r}: choose fourier, pixel, shapes or generator")
+    if param == "generator" and not has_generator:
+        raise SettingsError("param='generator' needs a generator module and its latent_dim")
+    if init is not None and param not in ("fourier", "pixel"):
+        raise SettingsError(f"an init image starts a fourier or pixel image, not param={param!r}: drop it or "
+                            f"choose --param fourier")
+    for name, value in (("size", size), ("objects", objects), ("restarts", restarts), ("cutouts", cutouts),
+                        ("steps", steps)):
+        if value < 1:
+            raise SettingsError(f"{name} must be at least 1, got {value}")
+    if not 0 < cutout_min <= 1:
+        raise SettingsError(f"cutout_min is the smallest crop side as a fraction of the image side: "
+                            f"give one in (0, 1], got {cutout_min}")
+    if lr is not None and not lr > 0:
+        raise SettingsError(f"the learning rate must be positive, got {lr}")
 
 
 def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, seeds: Sequence[int] = (0,), size: int = SIZE,
@@ -202,27 +231,20 @@ def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, seeds: Sequence[int]
     [cutout_min, 1] of the image side. compile: run the image tower compiled in this mode (see
     render). Ctrl-C returns the current images (interrupted=True).
     """
+    _check_settings(param, size, objects, restarts, generator is not None and latent_dim is not None, init,
+                    cutouts, cutout_min, steps, lr)
     device = torch.device(device) if device is not None else default_device()
     targets = prompt_embeddings(clip, prompts, device)
     objective = objectives.embedding_similarity(targets, [p.weight for p in prompts], OUTPUT)
     if tv:
         objective = objective + tv * objectives.total_variation()
-    if restarts < 1:
-        raise ValueError(f"restarts must be at least 1, got {restarts}")
-    if init is not None and param not in ("fourier", "pixel"):
-        raise ValueError(f"an init image starts a fourier or pixel image, not param={param!r}: drop it or "
-                         f"choose --param fourier")
     candidates = restart_seeds(seeds, restarts)
     if param == "generator":
-        if generator is None or latent_dim is None:
-            raise ValueError("param='generator' needs a generator module and its latent_dim")
         image_param: nn.Module = GeneratorImage(generator, latent_dim, candidates)
     elif param == "shapes":
         image_param = ShapesImage(size, candidates, objects)
-    elif param in ("fourier", "pixel"):
-        image_param = make_image_param(param, size, candidates, init=init, decay=decay, sd=INIT_SD)
     else:
-        raise ValueError(f"unknown parameterization {param!r}: choose fourier, pixel, shapes or generator")
+        image_param = make_image_param(param, size, candidates, init=init, decay=decay, sd=INIT_SD)
     lr = lr if lr is not None else default_lr(param)
     crops = Cutouts(cutouts, clip.input_size, min_fraction=cutout_min, noise=cutout_noise, seed=seeds[0])
     result = render(image_tower(clip), objective, seeds=candidates, size=size, input_size=clip.input_size,
@@ -233,9 +255,8 @@ def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, seeds: Sequence[int]
     if param == "shapes":  # the final drawing: one shape per object
         with torch.no_grad():
             images = image_param.eval()().detach().cpu()
-    table = similarities(clip, images, prompts, targets)
-    weights = torch.tensor([p.weight for p in prompts])
-    final = torch.tensor([table[p.label] for p in prompts]).T @ weights  # whole-image objective per candidate
+    table = cosines(clip, images, targets)
+    final = table @ torch.tensor([p.weight for p in prompts])  # whole-image objective per candidate
     keep = final.view(len(seeds), restarts).argmax(1) + torch.arange(len(seeds)) * restarts
     kept = keep.tolist()
     shapes = None
@@ -243,7 +264,7 @@ def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, seeds: Sequence[int]
         drawn = image_param.shapes()
         shapes = [drawn[i] for i in kept]
     return ClipResult(images[keep], [[row[i] for i in kept] for row in result.history],
-                      {label: [v[i] for i in kept] for label, v in table.items()},
+                      {p.label: table[keep, i].tolist() for i, p in enumerate(prompts)},
                       {step: shot[keep] for step, shot in result.snapshots.items()}, result.interrupted,
                       final.view(len(seeds), restarts).tolist() if restarts > 1 else None, shapes)
 

@@ -23,7 +23,7 @@ import sys
 
 from diffprog import clip as guidance
 from diffprog.cli_options import AMP_CHOICES, add_run_options
-from diffprog.clip import (PromptError, clip_optimize, contrast_with, parse_image_prompt, parse_prompt,
+from diffprog.clip import (PromptError, SettingsError, clip_optimize, contrast_with, parse_image_prompt, parse_prompt,
                            write_clip_outputs)
 from diffprog.data.captioned_scenes import single_object_captions
 from diffprog.io import ImageReadError, fresh_dir, load_image
@@ -134,7 +134,7 @@ def main(argv=None) -> int:
                                tv=args.tv, optimizer=args.optimizer,
                                device=device, amp=AMP_CHOICES[args.amp], compile=args.compile,
                                snapshot_every=max(1, args.steps // 16) if args.gif else 0)
-    except ValueError as exc:  # PromptError included: settings clip_optimize refuses before any work
+    except (PromptError, SettingsError) as exc:  # raised before any work
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out = fresh_dir(args.out)
