@@ -6,7 +6,7 @@ import json
 import pytest
 import torch
 
-from diffprog.clip import (Prompt, PromptError, clip_optimize, parse_image_prompt, parse_prompt,
+from diffprog.clip import (Prompt, PromptError, SettingsError, clip_optimize, parse_image_prompt, parse_prompt,
                            prompt_embeddings, similarities)
 from diffprog.models import ModelError
 from diffprog.models.clip_models import load_clip
@@ -134,6 +134,17 @@ def test_a_compiled_image_tower_follows_the_eager_objective(scenes):
     assert len(compiled.history) == len(eager.history) == 12
     for step_eager, step_compiled in zip(eager.history, compiled.history):
         assert step_compiled == pytest.approx(step_eager, abs=0.01)
+
+
+@pytest.mark.parametrize("settings, message", [
+    (dict(size=0), "size must be at least 1, got 0"), (dict(steps=0), "steps must be at least 1"),
+    (dict(cutout_min=0.0), r"give one in \(0, 1\], got 0.0"), (dict(lr=-1.0), "must be positive, got -1.0"),
+    (dict(param="vector"), "choose fourier, pixel, shapes or generator"),
+    (dict(param="generator"), "needs a generator module"),
+])
+def test_settings_that_cannot_work_are_refused_before_any_work(scenes, settings, message):
+    with pytest.raises(SettingsError, match=message):
+        clip_optimize(scenes, [parse_prompt("a red star")], progress=False, **settings)
 
 
 def test_a_negative_prompt_lowers_its_similarity(scenes):

@@ -89,8 +89,6 @@ def test_generator_run_makes_images_of_the_generators_size(tmp_path):
      "init image starts a fourier or pixel image"),
     (("--prompt", "a lighthouse", "--model", "ViT-B-32", "--contrast", "1"), "give them with --against"),
     (("--prompt", "a red star", "--cutout-min", "2"), "cutout_min is the smallest crop side"),
-    (("--prompt", "a red star", "--lr", "-1"), "the learning rate must be positive, got -1.0"),
-    (("--prompt", "a red star", "--size", "0"), "size must be at least 1, got 0"),
 ])
 def test_bad_input_gets_a_clear_error_and_writes_nothing(tmp_path, args, message):
     done = _run(*args, "--steps", "1", "--out", str(tmp_path / "x"), check=False)
