@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .clip import Prompt, clip_optimize, contrast_with, prompt_embeddings
+from .clip import Prompt, clip_optimize, contrast_with, cosines, prompt_embeddings
 from .data.captioned_scenes import POSITIONS, SHAPES, SIZES, Thing, render_scenes
 from .models.clip_models import Clip
 
@@ -54,11 +54,11 @@ def objective_over_scenes(clip: Clip, prompts: Sequence[Prompt], colour: str, po
     scenes would draw it; guided images that the judge misreads then found optima elsewhere."""
     if position not in POSITIONS:
         raise ValueError(f"unknown position {position!r}: choose one of {', '.join(POSITIONS)}")
-    text = prompt_embeddings(clip, prompts, next(clip.model.parameters()).device)
-    weights = torch.tensor([p.weight for p in prompts], device=text.device)
+    targets = prompt_embeddings(clip, prompts, next(clip.model.parameters()).device)
+    weights = torch.tensor([p.weight for p in prompts])
     table = {}
     for shape in SHAPES:
         for size in SIZES:
             images = render_scenes([[Thing(shape, colour, size, position)]] * renders, clip.input_size, seed)
-            table[shape, size] = (clip.image_features(images.to(text.device)) @ text.T @ weights).mean().item()
+            table[shape, size] = (cosines(clip, images, targets) @ weights).mean().item()
     return table
