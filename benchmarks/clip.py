@@ -26,16 +26,19 @@ PROMPT = "a red star in the center"
 
 def run_diffprog(device: str, size: int, cutouts: int, steps: int, amp: bool, compile: str | None = None) -> float:
     """clip_optimize after 3 untimed steps (which also compile the tower, with `compile`)."""
-    from diffprog.clip import clip_optimize, parse_prompt
     from diffprog.models.clip_models import load_clip
+    from diffprog.optvis import Fourier, RunSettings
+    from diffprog.optvis.clip import INIT_SD, clip_optimize, parse_prompt
+    from diffprog.optvis.cutouts import CutoutSpec
 
     clip = load_clip(device=device)
     prompts = [parse_prompt(PROMPT)]
-    run = dict(size=size, cutouts=cutouts, device=device, amp=amp, compile=compile, progress=False)
-    clip_optimize(clip, prompts, steps=3, **run)
+    image = dict(param=Fourier(size, sd=INIT_SD), cutouts=CutoutSpec(cutouts))
+    run = dict(device=device, amp=amp, compile=compile, progress=False)
+    clip_optimize(clip, prompts, run=RunSettings(steps=3, **run), **image)
     sync(device)
     start = time.perf_counter()
-    clip_optimize(clip, prompts, steps=steps, **run)
+    clip_optimize(clip, prompts, run=RunSettings(steps=steps, **run), **image)
     sync(device)
     return time.perf_counter() - start
 

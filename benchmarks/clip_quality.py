@@ -19,9 +19,12 @@ import argparse
 
 import torch
 
-from diffprog.clip import Prompt, contrast_with
-from diffprog.clip_quality import objective_over_scenes, prompt_transfer, rank_first
 from diffprog.data.captioned_scenes import HELD_OUT, SIZES, Thing, object_caption, render_scenes, single_object_captions
+from diffprog.optvis import RunSettings
+from diffprog.optvis.clip import INIT_SD, Prompt, contrast_with
+from diffprog.optvis.cutouts import CutoutSpec
+from diffprog.optvis.param import parameterization
+from diffprog.optvis.quality import objective_over_scenes, prompt_transfer, rank_first
 
 #: Colour × shape pairs the training scenes did show, one per colour and one per shape.
 SEEN = (("red", "circle"), ("green", "triangle"), ("blue", "square"), ("yellow", "star"), ("purple", "ring"),
@@ -87,11 +90,12 @@ def main() -> None:
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     for kind, param in [(k, p) for k in args.prompts.split(",") for p in args.params.split(",")]:
         prompts = prompt_sets[kind]
-        extra = {"generator": load_scene_decoder(), "latent_dim": load_scene_decoder().latent_dim,
-                 "lr": 0.05} if param == "generator" else {"size": 128}
-        report = prompt_transfer(source, judge, prompts, family, seeds, contrast=args.contrast,
-                                 param=param, steps=args.steps, cutouts=args.cutouts, device=args.device,
-                                 restarts=args.restarts, **extra)
+        recipe = parameterization(param, 128, sd=INIT_SD,
+                                  generator=load_scene_decoder() if param == "generator" else None)
+        run = RunSettings(steps=args.steps, device=args.device, progress=False,
+                          lr=0.05 if param == "generator" else None)
+        report = prompt_transfer(source, judge, prompts, family, seeds, contrast=args.contrast, param=recipe,
+                                 cutouts=CutoutSpec(args.cutouts), restarts=args.restarts, run=run)
         per_prompt = ", ".join(f"{p}: {r:.0%}" for p, r in report.per_prompt.items())
         wrong = "; ".join(f"{p} → {j}" for p, picks in report.judged.items() for j in picks if j != p)
         print(f"| {kind} | {param} | {len(prompts)} × {args.seeds} | {report.rate:.1%} | {per_prompt} "

@@ -33,12 +33,12 @@ def _setup(size: int, device: str):
 
 
 def run_diffprog(size: int, device: str, tile: int) -> float:
-    from diffprog.dream import dream
     from diffprog.optvis import objectives
+    from diffprog.optvis.dream import dream
 
     model, spec, image = _setup(size, device)
     start = time.perf_counter()
-    dream(model, image, objectives.layer_l2(LAYER), mean=spec.mean, std=spec.std, octaves=4, steps=10,
+    dream(model, image, objectives.layer_l2(LAYER), input_spec=spec.input, octaves=4, steps=10,
           tile=tile, device=device, progress=False)
     return time.perf_counter() - start
 

@@ -37,14 +37,15 @@ def _model(device: str, name: str):
 
 
 def run_diffprog(batch: int, steps: int, device: str, model: str, compile: str | None = None) -> float:
-    from diffprog.optvis import objectives, render
+    from diffprog.imaging import InputSpec
+    from diffprog.optvis import Fourier, RunSettings, objectives, render
 
     model = _model(device, model)
 
     def run(steps):
-        render(model, objectives.channel("layer3", [5] * batch), seeds=list(range(batch)), size=224, input_size=224,
-               mean=IMAGENET_MEAN, std=IMAGENET_STD, steps=steps, lr=0.05, device=device,
-               progress=False, compile=compile)
+        render(model, objectives.channel("layer3", [5] * batch), Fourier(224), seeds=list(range(batch)),
+               input_spec=InputSpec(224, IMAGENET_MEAN, IMAGENET_STD),
+               run=RunSettings(steps=steps, lr=0.05, device=device, progress=False, compile=compile))
 
     if compile:  # compile once, untimed: the row shows the steady state (compile time is printed apart)
         start = time.perf_counter()
@@ -132,17 +133,18 @@ def amp_fidelity(device: str, name: str, units: int = 8, steps: int = 128) -> li
     network without transforms, so the numbers compare the pictures, not the arithmetic."""
     import torch
 
-    from diffprog.optvis import objectives, render
+    from diffprog.imaging import InputSpec
+    from diffprog.optvis import Fourier, RunSettings, objectives, render
 
     model = _model(device, name)
     objective = objectives.channel("layer3", list(range(units)))
-    settings = dict(seeds=list(range(units)), size=224, input_size=224, mean=IMAGENET_MEAN, std=IMAGENET_STD,
-                    steps=steps, lr=0.05, device=device, progress=False)
+    settings = dict(seeds=list(range(units)), input_spec=InputSpec(224, IMAGENET_MEAN, IMAGENET_STD))
     mean = torch.tensor(IMAGENET_MEAN, device=device).view(1, 3, 1, 1)
     std = torch.tensor(IMAGENET_STD, device=device).view(1, 3, 1, 1)
     scores = []
     for amp in (False, True):
-        images = render(model, objective, amp=amp, **settings).images.to(device)
+        run = RunSettings(steps=steps, lr=0.05, device=device, amp=amp, progress=False)
+        images = render(model, objective, Fourier(224), run=run, **settings).images.to(device)
         with torch.no_grad():
             scores.append(objective(_layer3(model, (images - mean) / std), images).tolist())
     return list(zip(*scores))

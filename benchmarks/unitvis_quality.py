@@ -10,6 +10,7 @@ from pathlib import Path
 
 from diffprog.models import load_model
 from diffprog.models.registry import ASSETS
+from diffprog.optvis import Fourier, RunSettings
 from diffprog.optvis.param import DECAY
 from diffprog.optvis.quality import class_transfer
 
@@ -31,9 +32,9 @@ def main() -> None:
                   load_model("shapes-cnn", ASSETS / "shapes_cnn_seed1.pt")[0]))
     print("| source → judge | classes × seeds | agreement | per class |\n|---|---|---:|---|")
     for name, (source, spec), judge in pairs:
-        report = class_transfer(source, judge, range(len(spec.classes)), range(args.seeds),
-                                input_size=spec.input_size, mean=spec.mean, std=spec.std, size=2 * spec.input_size,
-                                steps=args.steps, device=args.device, decay=args.decay)
+        report = class_transfer(source, judge, range(len(spec.classes)), range(args.seeds), input_spec=spec.input,
+                                param=Fourier(2 * spec.input_size, decay=args.decay),
+                                run=RunSettings(steps=args.steps, lr=0.05, device=args.device, progress=False))
         per_class = ", ".join(f"{c}: {r:.0%}" for c, r in zip(spec.classes, report.per_class))
         print(f"| {name} | {len(spec.classes)} × {args.seeds} | {report.rate:.1%} | {per_class} |")
 

@@ -21,17 +21,19 @@ import argparse
 import shlex
 import sys
 
-from diffprog import clip as guidance
-from diffprog.cli_options import AMP_CHOICES, add_run_options
-from diffprog.clip import (PromptError, SettingsError, clip_optimize, contrast_with, parse_image_prompt, parse_prompt,
-                           write_clip_outputs)
+from diffprog.cli.device import pick_device
+from diffprog.cli.options import add_run_options, add_step_options, run_settings
+from diffprog.cli.outputs import write_clip_outputs
 from diffprog.data.captioned_scenes import single_object_captions
 from diffprog.io import ImageReadError, fresh_dir, load_image
 from diffprog.models import ModelError
 from diffprog.models.clip_ensemble import ensemble
 from diffprog.models.clip_models import DEFAULT_CLIP, EMBEDDED_CLIPS, load_clip
 from diffprog.models.scene_decoder import load_scene_decoder
-from diffprog.optvis.render import OPTIMIZERS, pick_device
+from diffprog.optvis import cutouts as crops
+from diffprog.optvis.clip import (INIT_SD, SIZE, STEPS, PromptError, SettingsError, clip_optimize, contrast_with,
+                                  parse_image_prompt, parse_prompt)
+from diffprog.optvis.param import PARAMETERIZATIONS, Drawing, Fourier, Generator, parameterization
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pretrained", metavar="TAG|PATH",
                    help="open_clip pretrained tag (downloads and caches) or a local checkpoint file; with several "
                    "--model names, one per name, comma-separated, empty for an embedded one")
-    p.add_argument("--param", default="fourier", choices=("fourier", "pixel", "shapes", "generator"),
+    p.add_argument("--param", default="fourier", choices=PARAMETERIZATIONS,
                    help="what is optimized: the image's spectrum (default), its pixels, solid shapes on a plain "
                    "background (kind, colour, place, size, rotation each), or a generator's latent")
     p.add_argument("--objects", type=int, default=1, help="shapes per image with --param shapes (default 1)")
@@ -62,23 +64,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="optimize R candidates per image and keep the one CLIP scores highest (default 1)")
     p.add_argument("--generator", metavar="PATH",
                    help="generator weights for --param generator (default: the embedded scene decoder)")
-    p.add_argument("--cutouts", type=int, default=guidance.CUTOUTS,
-                   help=f"random crops per image and step (default {guidance.CUTOUTS})")
-    p.add_argument("--cutout-min", type=float, default=guidance.CUTOUT_MIN,
-                   help=f"smallest crop side as a fraction of the image side (default {guidance.CUTOUT_MIN})")
-    p.add_argument("--size", type=int, default=guidance.SIZE, help=f"image size in pixels (default {guidance.SIZE}; "
+    p.add_argument("--cutouts", type=int, default=crops.COUNT,
+                   help=f"random crops per image and step (default {crops.COUNT})")
+    p.add_argument("--cutout-min", type=float, default=crops.MIN_FRACTION,
+                   help=f"smallest crop side as a fraction of the image side (default {crops.MIN_FRACTION})")
+    p.add_argument("--size", type=int, default=SIZE, help=f"image size in pixels (default {SIZE}; "
                    "the generator's own size with --param generator)")
-    p.add_argument("--steps", type=int, default=guidance.STEPS, help=f"gradient steps (default {guidance.STEPS})")
-    p.add_argument("--lr", type=float, help=f"learning rate (default {guidance.LR}; {guidance.GENERATOR_LR} for "
-                   "--param generator)")
+    add_step_options(p, steps=STEPS, lr_help=f"default {Fourier.lr}; {Drawing.lr} for --param shapes, "
+                     f"{Generator.lr} for --param generator")
     p.add_argument("--tv", type=float, default=0.0, help="weight of the total-variation penalty (default 0)")
-    p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS, help="default adam")
     p.add_argument("--images", type=int, default=1, help="images to make, seeds SEED, SEED+1, … (default 1)")
     p.add_argument("--seed", type=int, default=0, help="seed of the first image (default 0)")
     add_run_options(p, network="CLIP", compiled="CLIP's image tower")
     p.add_argument("--out", default="outputs/clip_optimize",
                    help="output folder (default outputs/clip_optimize; a numbered sibling if not empty)")
-    p.add_argument("--gif", action="store_true", help="also write optimization.gif")
     return p
 
 
@@ -111,14 +110,15 @@ def main(argv=None) -> int:
         if not prompts:
             raise PromptError("no prompts: give at least one --prompt TEXT (e.g. --prompt 'a red star') "
                               "or --image-prompt PATH")
-        if min(args.cutouts, args.steps, args.images, args.objects, args.restarts) < 1:
-            raise ValueError("--cutouts, --steps, --images, --objects and --restarts must be at least 1")
-        if args.objects != 1 and args.param != "shapes":
-            raise ValueError(f"--objects sets the shapes of --param shapes, not --param {args.param}: add "
-                             f"--param shapes or drop --objects")
+        if args.images < 1:
+            raise ValueError(f"--images must be at least 1, got {args.images}")
         device = pick_device(args.device)
         init = load_image(args.init)[0][None] if args.init else None
         generator = load_scene_decoder(args.generator) if args.param == "generator" else None
+        param = parameterization(args.param, args.size, sd=INIT_SD, init=init, objects=args.objects,
+                                 generator=generator)
+        cutouts = crops.CutoutSpec(args.cutouts, args.cutout_min)
+        run = run_settings(args, device)
         models = model_tags(args.model, args.pretrained)
         prompts = contrast_with(prompts, contrast_captions(args, models), args.contrast)
         clip = ensemble([load_clip(name, tag, device) for name, tag in models])
@@ -127,13 +127,8 @@ def main(argv=None) -> int:
         return 2
     seeds = list(range(args.seed, args.seed + args.images))
     try:
-        result = clip_optimize(clip, prompts, seeds=seeds, size=args.size, param=args.param, generator=generator,
-                               latent_dim=generator.latent_dim if generator is not None else None,
-                               objects=args.objects, restarts=args.restarts, init=init,
-                               cutouts=args.cutouts, cutout_min=args.cutout_min, steps=args.steps, lr=args.lr,
-                               tv=args.tv, optimizer=args.optimizer,
-                               device=device, amp=AMP_CHOICES[args.amp], compile=args.compile,
-                               snapshot_every=max(1, args.steps // 16) if args.gif else 0)
+        result = clip_optimize(clip, prompts, param=param, seeds=seeds, restarts=args.restarts, tv=args.tv,
+                               cutouts=cutouts, run=run)
     except (PromptError, SettingsError) as exc:  # raised before any work
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -143,7 +138,7 @@ def main(argv=None) -> int:
                 "param": args.param, "objects": args.objects, "restarts": args.restarts,
                 "generator": args.generator, "cutouts": args.cutouts, "cutout_min": args.cutout_min,
                 "size": int(result.images.shape[-1]),
-                "steps": args.steps, "lr": args.lr if args.lr is not None else guidance.default_lr(args.param),
+                "steps": args.steps, "lr": param.lr if args.lr is None else args.lr,
                 "tv": args.tv, "optimizer": args.optimizer, "device": str(device), "amp": args.amp,
                 "compile": args.compile, "command": "python " + shlex.join(sys.argv)}
     write_clip_outputs(out, result, prompts, seeds, settings, gif=args.gif)

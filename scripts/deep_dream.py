@@ -20,32 +20,22 @@ import shlex
 import sys
 from pathlib import Path
 
-import torch
-
-from diffprog.dream import dream, zoom_frames
+from diffprog.cli.device import pick_device
 from diffprog.io import ImageReadError, fresh_file, load_image, save_gif, save_like, to_pil, versions, write_json
 from diffprog.models import DEFAULT_MODEL, ModelError, load_model
 from diffprog.models.registry import ASSETS
-from diffprog.optvis import LayerError, objectives as obj, resolve
-from diffprog.optvis.layers import forward_to, list_layers
-from diffprog.optvis.render import pick_device
-from diffprog.optvis.transforms import Normalize
+from diffprog.optvis import LayerError, SettingsError, objectives as obj, resolve
+from diffprog.optvis.dream import dream, guide_objective, zoom_frames
 
 SAMPLE = ASSETS / "sample_landscape.png"
 
 
 def parse_layers(specs: list[str]) -> list[tuple[str, float]]:
-    layers = []
-    for spec in specs:
-        name, _, weight = spec.partition(":")
-        try:
-            layers.append((name, float(weight) if weight else 1.0))
-        except ValueError:
-            raise ValueError(f"cannot read layer weight in {spec!r}: write LAYER or LAYER:WEIGHT, e.g. block3.conv:0.5") from None
-    return layers
+    """--layer LAYER or LAYER:WEIGHT, each → (layer, weight)."""
+    return [obj.split_weight(spec, "layer", "block3.conv:0.5") for spec in specs]
 
 
-def build_objective(model, spec, args, device) -> obj.Objective:
+def build_objective(model, spec, args) -> obj.Objective:
     layers = parse_layers(args.layer or ([spec.dream_layer] if spec.dream_layer else []))
     if args.class_index is not None:
         return obj.class_log_prob(args.class_index)
@@ -55,12 +45,7 @@ def build_objective(model, spec, args, device) -> obj.Objective:
     for name, _ in layers:
         resolve(model, name)
     if args.guide:
-        guide, _ = load_image(args.guide)
-        calls = {i.name: i.calls for i in list_layers(model, torch.zeros(1, 3, 32, 32, device=device))}
-        normalize = Normalize(spec.mean, spec.std)
-        with torch.no_grad():
-            acts = forward_to(model, normalize(guide[None].to(device), None), [n for n, _ in layers], calls)
-        return sum(w * obj.direction(n, acts[n].flatten(2).mean(2)[0].cpu()) for n, w in layers)
+        return guide_objective(model, load_image(args.guide)[0], layers, spec.input)
     if args.channels:
         units = [int(u) for u in args.channels.split(",")]
         return sum(w * sum(obj.channel(n, u) for u in units) for n, w in layers)
@@ -92,11 +77,11 @@ def main(argv=None) -> int:
         model, spec = load_model(args.model, args.weights)
         device = pick_device(args.device)
         model = model.to(device)
-        objective = build_objective(model, spec, args, device)
+        objective = build_objective(model, spec, args)
     except (ImageReadError, ModelError, LayerError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    settings = dict(mean=spec.mean, std=spec.std, octaves=args.octaves, octave_scale=args.octave_scale,
+    settings = dict(input_spec=spec.input, octaves=args.octaves, octave_scale=args.octave_scale,
                     steps=args.steps, lr=args.lr, tile=args.tile, margin=args.margin, device=device)
     out = Path(args.out)
     record = {"image": args.image, "model": args.model, "weights": args.weights, "objective": repr(objective),
@@ -104,14 +89,20 @@ def main(argv=None) -> int:
               "tile": args.tile, "margin": args.margin, "seed": args.seed, "device": str(device),
               "input_mode": facts["mode"], "size": list(facts["size"]), "command": "python " + shlex.join(sys.argv),
               "versions": versions()}
+    try:
+        if args.zoom_frames:
+            frames = zoom_frames(model, image, objective, args.zoom_frames, seed=args.seed, **settings)
+        else:
+            result = dream(model, image, objective, seed=args.seed, **settings)
+    except SettingsError as exc:  # raised before any work
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.zoom_frames:
-        frames = zoom_frames(model, image, objective, args.zoom_frames, seed=args.seed, **settings)
         target = fresh_file(out.with_suffix(".gif"))
         save_gif([to_pil(f) for f in frames], target)
         write_json(target.with_suffix(".json"), {**record, "frames": len(frames)})
         print(f"wrote {target} ({len(frames)} frames)")
         return 0
-    result = dream(model, image, objective, seed=args.seed, **settings)
     target = fresh_file(out)
     save_like(result.image, target, facts)
     write_json(target.with_suffix(".json"), {**record, "objective_per_octave": result.history,

@@ -23,9 +23,10 @@ from pathlib import Path
 import torch
 
 from diffprog.data.shapes import CLASSES
+from diffprog.devices import default_device
 from diffprog.io import atomic_path, versions, write_json
-from diffprog.models.training import INPUT_SIZE, MEAN, ROBUST_EPS, STD, train_shapes_classifier
 from diffprog.plots import plot_loss_curves
+from diffprog.training.classifier import INPUT_SIZE, MEAN, ROBUST_EPS, STD, train_shapes_classifier
 
 
 def main() -> None:
@@ -37,7 +38,7 @@ def main() -> None:
     parser.add_argument("--adversarial", type=float, default=ROBUST_EPS, metavar="EPS",
                         help=f"train on adversarial images within ±EPS per pixel (pixels in [0, 1]; default "
                              f"{ROBUST_EPS} ≈ 8/255, as the shipped models; 0: plain training)")
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+    parser.add_argument("--device", default=str(default_device()),
                         help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--name", default="shapes_cnn", help="file stem in --out (default shapes_cnn)")
     parser.add_argument("--out", default="assets", help="folder for the weights and card (default assets)")

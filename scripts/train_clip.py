@@ -23,10 +23,11 @@ from pathlib import Path
 import torch
 
 from diffprog.data.captioned_scenes import HELD_OUT
+from diffprog.devices import default_device
 from diffprog.io import versions, write_json
 from diffprog.models.clip_models import SCENES_CLIP_CONFIG, SCENES_PREPROCESS
-from diffprog.models.clip_training import save_scenes_clip, train_scenes_clip
 from diffprog.plots import plot_loss_curves
+from diffprog.training.clip import save_scenes_clip, train_scenes_clip
 
 
 def main() -> None:
@@ -37,7 +38,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of AdamW (default 2e-3)")
     parser.add_argument("--adversarial", type=float, default=0.0, metavar="EPS",
                         help="train on adversarial images within ±EPS per pixel (pixels in [0, 1]; 0: plain)")
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+    parser.add_argument("--device", default=str(default_device()),
                         help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--workers", type=int, default=0,
                         help="processes drawing scenes ahead of the optimizer (default 0; same result)")

@@ -17,9 +17,11 @@ from pathlib import Path
 
 import torch
 
+from diffprog.devices import default_device
 from diffprog.io import atomic_path, versions, write_json
-from diffprog.models.scene_decoder import LATENT_DIM, PIXEL_SCALE, train_scene_decoder
+from diffprog.models.scene_decoder import LATENT_DIM
 from diffprog.plots import plot_loss_curves
+from diffprog.training.scene_decoder import PIXEL_SCALE, train_scene_decoder
 
 
 def main() -> None:
@@ -27,7 +29,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed for data, initialization and order (default 0)")
     parser.add_argument("--steps", type=int, default=1500, help="optimizer steps (default 1500)")
     parser.add_argument("--batch", type=int, default=128, help="scenes per step (default 128)")
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+    parser.add_argument("--device", default=str(default_device()),
                         help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--name", default="scene_decoder", help="file stem in --out (default scene_decoder)")
     parser.add_argument("--out", default="assets", help="folder for the weights and card (default assets)")

@@ -13,9 +13,8 @@ import copy
 import torch
 
 from diffprog.data import two_spirals
-from diffprog.fit import fit_classifier
 from diffprog.io import fresh_dir, versions, write_json
-from diffprog.mlp import mlp
+from diffprog.lecture import fit_classifier, mlp
 from diffprog.optim import SGD, Adam
 from diffprog.plots import plot_decision_boundaries, plot_loss_curves
 

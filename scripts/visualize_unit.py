@@ -15,18 +15,21 @@ run.json. Ctrl-C stops and still writes the current images.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shlex
 import sys
 
 import torch
 
-from diffprog.cli_options import AMP_CHOICES, add_run_options
+from diffprog.cli.device import pick_device
+from diffprog.cli.options import add_run_options, add_step_options, run_settings
+from diffprog.cli.outputs import write_unit_outputs
+from diffprog.cli.units import parse_units
 from diffprog.io import fresh_dir
 from diffprog.models import DEFAULT_MODEL, ModelError, load_model
 from diffprog.optvis import OUTPUT, LayerError, distributed, list_layers
-from diffprog.optvis.param import DECAY, PARAMETERIZATIONS
-from diffprog.optvis.render import OPTIMIZERS, pick_device
-from diffprog.optvis.units import KINDS, layer_channels, parse_units, visualize_units, write_outputs
+from diffprog.optvis.param import DECAY, PARAMETERIZATIONS, parameterization
+from diffprog.optvis.units import KINDS, layer_channels, visualize_units
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,10 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="auto (default): logit for the output, channel mean for other layers")
     p.add_argument("--size", type=int, help="image size in pixels (default: twice the model's input size, "
                    "at most 224); the network sees its own input size")
-    p.add_argument("--steps", type=int, default=256, help="gradient steps (default 256)")
-    p.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
-    p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS, help="default adam")
-    p.add_argument("--param", default="fourier", choices=PARAMETERIZATIONS, help="default fourier")
+    add_step_options(p, steps=256, lr_help="default 0.05")
+    p.add_argument("--param", default="fourier", choices=[k for k in PARAMETERIZATIONS if k != "generator"],
+                   help="the image's spectrum (default), its pixels, or a drawing of solid shapes")
     p.add_argument("--decay", type=float, default=DECAY,
                    help=f"Fourier 1/f exponent: higher is smoother (default {DECAY}; Lucid uses 1.0)")
     p.add_argument("--batch", type=int, default=None,
@@ -52,7 +54,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(p, network="the network", compiled="the model, cut after --layer,")
     p.add_argument("--out", default="outputs/visualize_unit",
                    help="output folder (default outputs/visualize_unit; a numbered sibling if not empty)")
-    p.add_argument("--gif", action="store_true", help="also write optimization.gif")
     p.add_argument("--list-layers", action="store_true", help="list every layer with its output shape and exit")
     return p
 
@@ -68,21 +69,20 @@ def main(argv=None) -> int:
             return 0
         channels = layer_channels(model.to(device), args.layer, spec.input_size, device)
         units = parse_units(args.units, channels, args.layer)
+        size = args.size or min(2 * spec.input_size, 224)
+        param = parameterization(args.param, size, decay=args.decay)
+        run = run_settings(args, device)
     except (ModelError, LayerError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    size = args.size or min(2 * spec.input_size, 224)
     labels = [f"{u} {spec.classes[u]}" if args.layer == OUTPUT and u < len(spec.classes) else f"unit {u}" for u in units]
     rank, world, mine = 0, 1, units
     if distributed.launched_by_torchrun():
         rank, world, device = distributed.start(device.type)
         mine = distributed.share(units, rank, world)
     result = visualize_units(model, args.layer, mine, kind=args.objective, seed=args.seed, batch=args.batch,
-                             size=size, input_size=spec.input_size, mean=spec.mean, std=spec.std, param=args.param,
-                             decay=args.decay, steps=args.steps, lr=args.lr, optimizer=args.optimizer, device=device,
-                             amp=AMP_CHOICES[args.amp], compile=args.compile,
-                             progress=rank == 0,
-                             snapshot_every=max(1, args.steps // 16) if args.gif else 0)
+                             param=param, input_spec=spec.input,
+                             run=dataclasses.replace(run, device=device, progress=rank == 0))
     if world > 1:
         result = distributed.gather(result, mine, units, rank)
         distributed.finish()
@@ -91,11 +91,11 @@ def main(argv=None) -> int:
     out = fresh_dir(args.out)
     settings = {"model": args.model, "weights": args.weights or (str(spec.default_weights) if spec.default_weights else None),
                 "layer": args.layer, "objective": args.objective, "size": size, "input_size": spec.input_size,
-                "steps": args.steps, "lr": args.lr, "optimizer": args.optimizer, "param": args.param, "decay": args.decay,
+                "steps": args.steps, "lr": param.lr if run.lr is None else run.lr, "optimizer": args.optimizer, "param": args.param, "decay": args.decay,
                 "seed": args.seed, "device": str(device), "amp": args.amp, "compile": args.compile,
                 "processes": world,
                 "command": "python " + shlex.join(sys.argv)}
-    write_outputs(out, result, units, labels, settings, scale=max(1, 128 // size), gif=args.gif)
+    write_unit_outputs(out, result, units, labels, settings, scale=max(1, 128 // size), gif=args.gif)
     status = "interrupted; wrote the current images" if result.interrupted else "done"
     print(f"{status}: {len(units)} units → {out}/contact_sheet.png")
     return 0

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from diffprog.builtin_checks import SPECS
-from diffprog.check import _differentiable, _float_outputs, _map_tensors
+from diffprog.check.builtin import SPECS
+from diffprog.check.checker import _differentiable, _float_outputs, _map_tensors
 
 
 def _run(fn, c, seed):

@@ -64,7 +64,7 @@ def test_zero_shot_candidates_are_every_colour_shape_pair():
 
 
 def test_scene_batches_drawn_by_worker_processes_train_the_same_clip():
-    from diffprog.models.clip_training import train_scenes_clip
+    from diffprog.training.clip import train_scenes_clip
 
     runs = [train_scenes_clip(seed=2, steps=3, batch=8, warmup=1, progress=False, workers=w) for w in (0, 2)]
     assert runs[0].losses == runs[1].losses

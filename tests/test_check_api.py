@@ -6,9 +6,8 @@ import sys
 
 import torch
 
-from diffprog import check
-from diffprog.builtin_checks import SPECS, OpSpec
-from diffprog.check import call, check_function
+from diffprog.check import command, call, check_function
+from diffprog.check.builtin import SPECS, OpSpec
 
 
 class Cube(torch.autograd.Function):
@@ -78,5 +77,5 @@ def test_command_line_checks_ops_and_exits_zero():
 
 def test_command_line_exits_non_zero_when_an_op_fails(monkeypatch, capsys):
     monkeypatch.setitem(SPECS, "cube", OpSpec("cube", CubeWithWrongBackward.apply, lambda x: x ** 3, _cases()))
-    assert check.main(["--ops", "cube", "--dtypes", "float64"]) == 1
+    assert command.main(["--ops", "cube", "--dtypes", "float64"]) == 1
     assert "FAIL" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""diffprog.clip and diffprog.models.clip_models: prompts, loading, and CLIP-guided optimization."""
+"""diffprog.optvis.clip and diffprog.models.clip_models: prompts, loading, and CLIP-guided optimization."""
 from __future__ import annotations
 
 import json
@@ -6,11 +6,13 @@ import json
 import pytest
 import torch
 
-from diffprog.clip import (Prompt, PromptError, SettingsError, clip_optimize, parse_image_prompt, parse_prompt,
-                           prompt_embeddings, similarities)
 from diffprog.models import ModelError
 from diffprog.models.clip_models import load_clip
-from diffprog.optvis import objectives
+from diffprog.optvis import Fourier, Generator, RunSettings, objectives
+from diffprog.optvis.clip import (INIT_SD, Prompt, PromptError, SettingsError, clip_optimize, cosines,
+                                  parse_image_prompt, parse_prompt, prompt_embeddings)
+from diffprog.optvis.cutouts import CutoutSpec
+from diffprog.optvis.param import parameterization
 
 TINY = {"embed_dim": 32,
         "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "head_width": 16, "patch_size": 8},
@@ -111,15 +113,23 @@ def test_an_unreadable_image_prompt_names_the_file(tiny, tmp_path):
         prompt_embeddings(tiny, [], torch.device("cpu"))
 
 
+def _quiet(steps: int, **settings) -> RunSettings:
+    return RunSettings(steps=steps, progress=False, **settings)
+
+
+def _image(size: int = 64) -> Fourier:
+    return Fourier(size, sd=INIT_SD)
+
+
 def test_similarity_to_the_prompt_rises(scenes):
     prompts = [parse_prompt("a red star")]
-    result = clip_optimize(scenes, prompts, seeds=[0, 1], size=64, cutouts=8, steps=30, progress=False)
+    result = clip_optimize(scenes, prompts, param=_image(), seeds=[0, 1], cutouts=CutoutSpec(8), run=_quiet(30))
     grey = torch.full((1, 3, 64, 64), 0.5)
-    start = similarities(scenes, grey, prompts, prompt_embeddings(scenes, prompts, torch.device("cpu")))
+    start = cosines(scenes, grey, prompt_embeddings(scenes, prompts, torch.device("cpu")))
     assert result.images.shape == (2, 3, 64, 64)
     for i in range(2):
         assert result.history[-1][i] > result.history[0][i] + 0.1
-        assert result.similarity["a red star"][i] > start["a red star"][0] + 0.1
+        assert result.similarity["a red star"][i] > start[0, 0].item() + 0.1
 
 
 def test_a_compiled_image_tower_follows_the_eager_objective(scenes):
@@ -128,31 +138,45 @@ def test_a_compiled_image_tower_follows_the_eager_objective(scenes):
     # rounding-level differences in near-zero gradients into full-size steps, so equal objectives can
     # come with different pixels.
     prompts = [parse_prompt("a red star")]
-    run = dict(seeds=[0, 1], size=64, cutouts=4, steps=12, progress=False, device="cpu")
-    eager = clip_optimize(scenes, prompts, **run)
-    compiled = clip_optimize(scenes, prompts, compile="default", **run)
+    run = dict(param=_image(), seeds=[0, 1], cutouts=CutoutSpec(4))
+    eager = clip_optimize(scenes, prompts, run=_quiet(12, device="cpu"), **run)
+    compiled = clip_optimize(scenes, prompts, run=_quiet(12, device="cpu", compile="default"), **run)
     assert len(compiled.history) == len(eager.history) == 12
     for step_eager, step_compiled in zip(eager.history, compiled.history):
         assert step_compiled == pytest.approx(step_eager, abs=0.01)
 
 
-@pytest.mark.parametrize("settings, message", [
-    (dict(size=0), "size must be at least 1, got 0"), (dict(steps=0), "steps must be at least 1"),
-    (dict(cutout_min=0.0), r"give one in \(0, 1\], got 0.0"), (dict(lr=-1.0), "must be positive, got -1.0"),
-    (dict(param="vector"), "choose fourier, pixel, shapes or generator"),
-    (dict(param="generator"), "needs a generator module"),
+@pytest.mark.parametrize("make, message", [
+    (lambda: Fourier(0), "size must be at least 1, got 0"), (lambda: RunSettings(steps=0), "steps must be at least 1"),
+    (lambda: CutoutSpec(min_fraction=0.0), r"give one in \(0, 1\], got 0.0"),
+    (lambda: CutoutSpec(count=0), "cutouts must be at least 1, got 0"),
+    (lambda: RunSettings(lr=-1.0), "must be positive and finite, got -1.0"),
+    (lambda: RunSettings(lr=float("nan")), "must be positive and finite, got nan"),
+    (lambda: RunSettings(optimizer="adagrad"), "choose one of adam, sgd, momentum"),
+    (lambda: parameterization("vector", 64), "choose one of fourier, pixel, shapes, generator"),
+    (lambda: parameterization("generator", 64), "needs a generator module"),
+    (lambda: parameterization("shapes", 64, init=torch.rand(1, 3, 64, 64)), "starts a fourier or pixel image"),
+    (lambda: parameterization("fourier", 64, objects=2), "--objects sets the shapes of --param shapes"),
 ])
-def test_settings_that_cannot_work_are_refused_before_any_work(scenes, settings, message):
+def test_settings_that_cannot_work_are_refused_when_made(make, message):
     with pytest.raises(SettingsError, match=message):
-        clip_optimize(scenes, [parse_prompt("a red star")], progress=False, **settings)
+        make()
+
+
+@pytest.mark.parametrize("settings, message", [(dict(restarts=0), "restarts must be at least 1, got 0"),
+                                               (dict(seeds=[]), "seeds is empty")])
+def test_clip_optimize_refuses_what_cannot_work_before_any_work(scenes, settings, message):
+    with pytest.raises(SettingsError, match=message):
+        clip_optimize(scenes, [parse_prompt("a red star")], run=_quiet(1), **settings)
 
 
 def test_a_negative_prompt_lowers_its_similarity(scenes):
     toward, away = parse_prompt("a red star"), parse_prompt("a red circle:-1")
-    both = clip_optimize(scenes, [toward, away], seeds=[0], size=64, cutouts=8, steps=30, progress=False)
-    alone = clip_optimize(scenes, [toward], seeds=[0], size=64, cutouts=8, steps=30, progress=False)
+    run = dict(param=_image(), seeds=[0], cutouts=CutoutSpec(8), run=_quiet(30))
+    both = clip_optimize(scenes, [toward, away], **run)
+    alone = clip_optimize(scenes, [toward], **run)
     circle = prompt_embeddings(scenes, [away], torch.device("cpu"))
-    alone_to_circle = similarities(scenes, alone.images, [away], circle)["a red circle"][0]
+    alone_to_circle = cosines(scenes, alone.images, circle)[0, 0].item()
     assert both.similarity["a red circle"][0] < alone_to_circle - 0.1
 
 
@@ -163,8 +187,8 @@ def test_an_image_prompt_pulls_the_image_towards_that_images_embedding(scenes, t
     save_png(render_scenes([[Thing("ring", "blue", "large", "center")]])[0], tmp_path / "target.png")
     prompt = parse_image_prompt(str(tmp_path / "target.png"))
     # whole-image views: the target's embedding encodes where its ring is, which crops would move
-    result = clip_optimize(scenes, [prompt], seeds=[0], size=64, cutouts=8, cutout_min=1.0, cutout_noise=0.0,
-                           steps=40, progress=False)
+    result = clip_optimize(scenes, [prompt], param=_image(), seeds=[0], cutouts=CutoutSpec(8, 1.0, noise=0.0),
+                           run=_quiet(40))
     assert result.history[-1][0] > result.history[0][0] + 0.1
 
 
@@ -173,8 +197,8 @@ def test_generator_latents_are_optimized_and_the_generator_stays_fixed(scenes):
 
     generator = load_scene_decoder()
     before = [p.clone() for p in generator.parameters()]
-    result = clip_optimize(scenes, [parse_prompt("a yellow square")], seeds=[0], param="generator",
-                           generator=generator, latent_dim=generator.latent_dim, cutouts=8, steps=30, progress=False)
+    result = clip_optimize(scenes, [parse_prompt("a yellow square")], param=Generator(generator), seeds=[0],
+                           cutouts=CutoutSpec(8), run=_quiet(30))
     assert result.images.shape == (1, 3, 64, 64)
     assert all(torch.equal(a, b) for a, b in zip(before, generator.parameters()))
     assert result.history[-1][0] > result.history[0][0] + 0.1
@@ -182,14 +206,15 @@ def test_generator_latents_are_optimized_and_the_generator_stays_fixed(scenes):
 
 def test_bfloat16_autocast_gives_the_fp32_objective_within_two_percent(scenes):
     prompts = [parse_prompt("a red star")]
-    runs = [clip_optimize(scenes, prompts, seeds=[0], size=64, cutouts=8, steps=1, amp=amp, progress=False)
+    runs = [clip_optimize(scenes, prompts, param=_image(), seeds=[0], cutouts=CutoutSpec(8), run=_quiet(1, amp=amp))
             for amp in (False, True)]
     assert runs[1].history[0][0] == pytest.approx(runs[0].history[0][0], rel=0.02, abs=0.01)
 
 
 def test_ctrl_c_keeps_the_current_image(tiny, interrupt_at):
     interrupt_at(6)
-    result = clip_optimize(tiny, [parse_prompt("a red star")], seeds=[0], size=32, cutouts=4, steps=50, progress=False)
+    result = clip_optimize(tiny, [parse_prompt("a red star")], param=_image(32), seeds=[0], cutouts=CutoutSpec(4),
+                           run=_quiet(50))
     assert result.interrupted and len(result.history) == 5 and result.images.shape == (1, 3, 32, 32)
 
 
@@ -198,7 +223,7 @@ def test_embedded_clips_match_their_model_cards_and_compose_unseen_pairs(name, f
     import hashlib
 
     from diffprog.models.clip_models import EMBEDDED_CLIPS
-    from diffprog.models.clip_training import zero_shot_metrics
+    from diffprog.training.clip import zero_shot_metrics
 
     card = json.loads((EMBEDDED_CLIPS[name] / "model_card.json").read_text())
     weights = (EMBEDDED_CLIPS[name] / "open_clip_model.safetensors").read_bytes()

@@ -7,10 +7,14 @@ import dataclasses
 import pytest
 import torch
 
-from diffprog.clip import Prompt, clip_optimize, contrast_with, parse_prompt
 from diffprog.models import ModelError
 from diffprog.models.clip_ensemble import ensemble
 from diffprog.models.clip_models import load_clip
+from diffprog.optvis import Fourier, RunSettings
+from diffprog.optvis.clip import INIT_SD, Prompt, clip_optimize, contrast_with, parse_prompt
+from diffprog.optvis.cutouts import CutoutSpec
+
+IMAGE = Fourier(64, sd=INIT_SD)
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +37,10 @@ def test_ensemble_similarity_is_the_mean_of_its_members(pair):
 def test_ensemble_guided_images_raise_both_members_similarity(pair):
     both = ensemble(pair)
     prompts = [parse_prompt("a yellow square")]
-    result = clip_optimize(both, prompts, seeds=[0], size=64, cutouts=4, steps=12, progress=False)
-    start = clip_optimize(both, prompts, seeds=[0], size=64, cutouts=4, steps=1, lr=1e-9, progress=False)
+    result = clip_optimize(both, prompts, param=IMAGE, seeds=[0], cutouts=CutoutSpec(4),
+                           run=RunSettings(steps=12, progress=False))
+    start = clip_optimize(both, prompts, param=IMAGE, seeds=[0], cutouts=CutoutSpec(4),
+                          run=RunSettings(steps=1, lr=1e-9, progress=False))
     with torch.no_grad():
         text = [c.text_features(["a yellow square"]) for c in pair]
         before = [(c.image_features(start.images) @ t.T).item() for c, t in zip(pair, text)]
@@ -61,11 +67,11 @@ def test_contrast_pushes_away_from_every_other_caption_of_the_family():
 
 
 def test_prompt_transfer_judges_every_contrastively_guided_image(pair):
-    from diffprog.clip_quality import prompt_transfer
+    from diffprog.optvis.quality import prompt_transfer
 
     family = ["a red star", "a red circle", "a blue star", "a blue circle"]
-    report = prompt_transfer(pair[0], pair[1], family[:2], family, [0, 1], contrast=1.0, size=64, steps=2,
-                             cutouts=2)
+    report = prompt_transfer(pair[0], pair[1], family[:2], family, [0, 1], contrast=1.0, param=IMAGE,
+                             cutouts=CutoutSpec(2), run=RunSettings(steps=2, progress=False))
     assert set(report.judged) == {"a red star", "a red circle"}
     assert all(len(picks) == 2 and set(picks) <= set(family) for picks in report.judged.values())
     assert report.images["a red star"].shape == (2, 3, 64, 64)

@@ -10,11 +10,10 @@ import pytest
 import torch
 from PIL import Image
 
-from diffprog.dream import _Gradient, dream, tile_windows
 from diffprog.io import ImageReadError, load_image, save_like
 from diffprog.models import load_model
-from diffprog.optvis import objectives as obj
-from diffprog.optvis.transforms import Normalize
+from diffprog.optvis import SettingsError, objectives as obj
+from diffprog.optvis.dream import _Gradient, dream, tile_windows
 
 from .conftest import ROOT
 
@@ -32,7 +31,7 @@ def _photo(height=80, width=96, seed=0) -> torch.Tensor:
 
 def _dream(model_spec, image, **kw):
     model, spec = model_spec
-    args = dict(mean=spec.mean, std=spec.std, octaves=2, steps=4, lr=0.02, device="cpu", progress=False)
+    args = dict(input_spec=spec.input, octaves=2, steps=4, lr=0.02, device="cpu", progress=False)
     args.update(kw)
     return dream(model, image, kw.pop("objective", obj.layer_l2("block2.conv2")), **{k: v for k, v in args.items()
                                                                                      if k != "objective"})
@@ -71,7 +70,7 @@ def test_tiled_gradient_equals_the_untiled_one(shapes):
     model, spec = shapes
     photo = _photo(80, 96)
     assert len(tile_windows(96, 32, 16)) == 3
-    normalize = Normalize(spec.mean, spec.std)
+    normalize = spec.input
     for shift in [(0, 0), (5, -3)]:
         shifted = torch.roll(photo, shift, (1, 2))
         whole, _ = _Gradient(model, obj.layer_l2("block2.conv2"), normalize, 512, 0, 0, torch.Generator())(shifted)
@@ -181,3 +180,10 @@ def test_ctrl_c_keeps_the_current_dream_at_full_size(shapes, interrupt_at):
     assert result.interrupted and result.image.shape == photo.shape
     assert len(result.history) == 2 and len(result.history[1]) == 1
     assert not torch.equal(result.image, photo)
+
+
+@pytest.mark.parametrize("settings, message", [(dict(octaves=0), "octaves must be at least 1, got 0"),
+                                               (dict(steps=0), "steps must be at least 1, got 0")])
+def test_settings_that_cannot_dream_are_refused_before_any_work(shapes, settings, message):
+    with pytest.raises(SettingsError, match=message):
+        _dream(shapes, _photo(), **settings)

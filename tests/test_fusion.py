@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from diffprog import ops
-from diffprog.builtin_checks import SPECS
+from diffprog.check.builtin import SPECS
 from diffprog.ops import _c_kernels, _fusion, norm, pointwise
 
 FUSED_OPS = ["tanh", "sigmoid", "relu", "leaky_relu", "gelu", "softmax", "log_softmax", "mse_loss",

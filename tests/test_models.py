@@ -11,8 +11,8 @@ import torchvision
 from diffprog.data import SHAPE_CLASSES, make_shapes
 from diffprog.models import ModelError, load_model
 from diffprog.models.registry import ASSETS
-from diffprog.models.adversarial import adversarial_images
-from diffprog.models.training import TEST_SEED_OFFSET, evaluate, normalize
+from diffprog.training.adversarial import adversarial_images
+from diffprog.training.classifier import INPUT, TEST_SEED_OFFSET, evaluate
 
 from .conftest import SHARED
 
@@ -52,14 +52,14 @@ def test_adversarial_images_stay_in_the_ball_and_raise_the_loss():
     model, _ = load_model("shapes-cnn")
     images, labels = make_shapes(64, 32, seed=5)
     eps = 0.03
-    attacked = adversarial_images(lambda x: torch.nn.functional.cross_entropy(model(normalize(x)), labels), images, eps)
+    attacked = adversarial_images(lambda x: torch.nn.functional.cross_entropy(model(INPUT.normalize(x)), labels), images, eps)
     assert (attacked - images).abs().max() <= eps + 1e-6
     assert attacked.min() >= 0 and attacked.max() <= 1 and not attacked.requires_grad
     with torch.no_grad():
-        clean = torch.nn.functional.cross_entropy(model(normalize(images)), labels)
+        clean = torch.nn.functional.cross_entropy(model(INPUT.normalize(images)), labels)
         noisy = torch.nn.functional.cross_entropy(
-            model(normalize((images + torch.empty_like(images).uniform_(-eps, eps)).clamp(0, 1))), labels)
-        adversarial = torch.nn.functional.cross_entropy(model(normalize(attacked)), labels)
+            model(INPUT.normalize((images + torch.empty_like(images).uniform_(-eps, eps)).clamp(0, 1))), labels)
+        adversarial = torch.nn.functional.cross_entropy(model(INPUT.normalize(attacked)), labels)
     assert adversarial > 2 * max(clean, noisy)
 
 

@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 
 from diffprog import ops
-from diffprog.builtin_checks import SPECS
 from diffprog.check import DTYPES
+from diffprog.check.builtin import SPECS
 
 from .conftest import requires_cuda
 

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from diffprog import ops
-from diffprog.builtin_checks import SPECS
-from diffprog.check import _differentiable, _float_outputs, _map_tensors
+from diffprog.check.builtin import SPECS
+from diffprog.check.checker import _differentiable, _float_outputs, _map_tensors
 
 
 @pytest.fixture(autouse=True)

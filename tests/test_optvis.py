@@ -7,12 +7,14 @@ import pytest
 import torch
 from torch import nn
 
+from diffprog.cli.units import parse_units
+from diffprog.imaging import normalize, resize
 from diffprog.models import load_model
-from diffprog.optvis import OUTPUT, LayerError, list_layers, objectives as obj, render, resolve
+from diffprog.optvis import OUTPUT, Fourier, LayerError, Pixels, RunSettings, list_layers, objectives as obj, render, resolve
 from diffprog.optvis.layers import forward_to
-from diffprog.optvis.param import image_param
-from diffprog.optvis.transforms import Normalize, Pad, PerImageRandom, RandomAffine, Resize
-from diffprog.optvis.units import parse_units, unit_seed, visualize_units
+from diffprog.optvis.param import parameterization
+from diffprog.optvis.transforms import Pad, PerImageRandom, RandomAffine
+from diffprog.optvis.units import unit_seed, visualize_units
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +32,13 @@ def _start_end(result, image=0):
     return sum(values[:4]) / 4, sum(values[-4:]) / 4
 
 
-def _run(model, objective, steps=24, seeds=(0,), **kw):
-    return render(model, objective, seeds=list(seeds), size=32, input_size=32, steps=steps, progress=False,
-                  device="cpu", **kw)
+def _quiet(steps: int, **settings) -> RunSettings:
+    return RunSettings(steps=steps, progress=False, device="cpu", **settings)
+
+
+def _run(model, objective, steps=24, seeds=(0,), param=None, transforms=None, **settings):
+    return render(model, objective, param or Fourier(32), seeds=list(seeds), transforms=transforms,
+                  run=_quiet(steps, **settings))
 
 
 OBJECTIVES = {
@@ -74,12 +80,14 @@ def test_negative_objective_lowers_the_unit(model):
 ])
 def test_regularizer_lowers_what_it_penalizes(model, name, penalty, measure):
     noisy = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
-    result = _run(model, penalty, init=noisy, param="pixel", transforms=[], lr=0.1)
+    result = _run(model, penalty, param=Pixels(32, init=noisy), transforms=[], lr=0.1)
     assert measure(result.images) < 0.7 * measure(noisy)
 
 
 @pytest.mark.parametrize("transform", [Pad(4), RandomAffine(translate=3, scale=(0.8, 1.2), degrees=15, flip=0.5),
-                                       Resize(20), Normalize((0.5,) * 3, (0.25,) * 3)])
+                                       lambda images, rng: resize(images, 20),
+                                       lambda images, rng: normalize(images, (0.5,) * 3, (0.25,) * 3)],
+                         ids=["pad", "affine", "resize", "normalize"])
 def test_transform_keeps_batch_and_channels_and_passes_gradients(transform):
     images = torch.rand(3, 3, 32, 32, requires_grad=True)
     out = transform(images, PerImageRandom([0, 1, 2], torch.device("cpu")))
@@ -98,11 +106,14 @@ def test_random_transforms_differ_per_image_but_repeat_per_seed():
 
 @pytest.mark.parametrize("kind", ["fourier", "pixel"])
 def test_parameterization_makes_images_in_unit_range_and_can_start_from_an_image(kind):
-    p = image_param(kind, 24, [0, 1])
+    p = parameterization(kind, 24)([0, 1])
     images = p()
     assert images.shape == (2, 3, 24, 24) and images.min() >= 0 and images.max() <= 1
+    assert torch.equal(p.final(), images.detach()) and p.facts() == [{}, {}]
     start = torch.rand(1, 3, 24, 24) * 0.8 + 0.1
-    torch.testing.assert_close(image_param(kind, 24, [0], init=start)(), start, atol=2e-3, rtol=0)
+    torch.testing.assert_close(parameterization(kind, 24, init=start)([0])(), start, atol=2e-3, rtol=0)
+    bigger = torch.rand(1, 3, 48, 48) * 0.8 + 0.1  # an init of another size is resized, one image per seed
+    assert parameterization(kind, 24, init=bigger)([0, 1])().shape == (2, 3, 24, 24)
 
 
 def test_seeded_runs_are_reproducible_on_cpu(model):
@@ -116,7 +127,7 @@ def test_seeded_runs_are_reproducible_on_cpu(model):
 @pytest.mark.parametrize("optimizer, lr", [("sgd", 0.5), ("adam", 0.05)])
 def test_batched_units_equal_one_at_a_time(model, optimizer, lr):
     units = [0, 3, 6]
-    run = dict(seed=1, size=32, input_size=32, steps=16, progress=False, device="cpu", optimizer=optimizer, lr=lr)
+    run = dict(seed=1, param=Fourier(32), run=_quiet(16, optimizer=optimizer, lr=lr))
     batched = visualize_units(model, "block2.conv2", units, **run)
     for i, u in enumerate(units):
         alone = visualize_units(model, "block2.conv2", [u], **run)
@@ -179,17 +190,17 @@ def test_unit_out_of_range_names_the_channel_count(model):
         parse_units("0-50", 48, "block2.conv2")
 
 
-def test_units_and_objective_shorthand_parse():
+def test_units_and_weighted_terms_parse():
     assert parse_units("all", 4, "x") == [0, 1, 2, 3]
     assert parse_units("1,3-5", 8, "x") == [1, 3, 4, 5]
     with pytest.raises(ValueError, match="cannot read units"):
         parse_units("1..3", 8, "x")
-    assert "channel(layer3:7)" in repr(obj.parse("layer3:7"))
-    assert "neuron" in repr(obj.parse("layer3:7:2:3"))
-    assert "logit" in repr(obj.parse("output:3"))
-    assert "layer_l2" in repr(obj.parse("layer3"))
-    with pytest.raises(ValueError, match="LAYER:UNIT"):
-        obj.parse("layer3:seven")
+    assert obj.split_weight("layer3", "layer", "layer3:0.5") == ("layer3", 1.0)
+    assert obj.split_weight("a photo: a cat:-2", "text", "'a cat:2'") == ("a photo: a cat", -2.0)
+    with pytest.raises(ValueError, match="write LAYER:WEIGHT, e.g. layer3:0.5"):
+        obj.split_weight("layer3:seven", "layer", "layer3:0.5")
+    with pytest.raises(ValueError, match="finite"):
+        obj.split_weight("layer3:nan", "layer", "layer3:0.5")
 
 
 def test_ctrl_c_keeps_the_current_images(model, interrupt_at):
@@ -221,8 +232,8 @@ def test_a_batch_that_does_not_fit_is_halved_with_a_message(model, monkeypatch):
     monkeypatch.setattr(units_module, "render", small_memory_render)
     with pytest.warns(UserWarning, match="rendering 4 at a time"):
         with pytest.warns(UserWarning, match="rendering 2 at a time"):
-            result = visualize_units(model, "block2.conv2", list(range(7)), batch=8, size=32, input_size=32,
-                                     steps=2, progress=False, device="cpu")
+            result = visualize_units(model, "block2.conv2", list(range(7)), batch=8, param=Fourier(32),
+                                     run=_quiet(2))
     assert result.images.shape[0] == 7 and len(result.history[0]) == 7
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from diffprog.models import load_model
+from diffprog.optvis import Fourier, RunSettings
 from diffprog.optvis.quality import class_transfer
 
 from .conftest import SHARED
@@ -17,6 +18,6 @@ CIFAR = SHARED / "weights" / "cifar10-resnet"
 def test_resnet20_class_visualizations_are_recognized_by_resnet32():
     source, spec = load_model("cifar10-resnet20", CIFAR / "resnet20.th")
     judge, _ = load_model("cifar10-resnet32", CIFAR / "resnet32.th")
-    report = class_transfer(source, judge, range(10), [0], input_size=32, mean=spec.mean, std=spec.std, size=64,
-                            steps=256)
+    report = class_transfer(source, judge, range(10), [0], input_spec=spec.input, param=Fourier(64),
+                            run=RunSettings(steps=256, progress=False, device="cpu"))
     assert report.rate >= 0.9, report.predictions

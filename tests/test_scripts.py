@@ -7,8 +7,7 @@ import torch
 from PIL import Image
 
 from diffprog.data import two_spirals
-from diffprog.fit import fit_classifier
-from diffprog.mlp import mlp
+from diffprog.lecture import fit_classifier, mlp
 from diffprog.optim import Adam
 
 from .conftest import run_script as _run

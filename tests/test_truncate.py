@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from diffprog.models import load_model
-from diffprog.optvis import OUTPUT, list_layers, objectives as obj, render
+from diffprog.optvis import OUTPUT, Fourier, RunSettings, list_layers, objectives as obj, render
 from diffprog.optvis.layers import forward_to
 from diffprog.optvis.truncate import LayerForward, truncated
 
@@ -16,6 +16,10 @@ from diffprog.optvis.truncate import LayerForward, truncated
 @pytest.fixture(scope="module")
 def model():
     return load_model("shapes-cnn")[0]
+
+
+def _quiet(steps: int, device="cpu", **settings) -> RunSettings:
+    return RunSettings(steps=steps, progress=False, device=device, **settings)
 
 
 def _calls(model, size=32):
@@ -62,8 +66,7 @@ def test_an_untraceable_model_gets_none_and_renders_uncompiled_with_a_warning():
     net = ValueBranch()
     assert truncated(net, [OUTPUT], {}) is None
     with pytest.warns(UserWarning, match="cannot be traced"):
-        result = render(net, obj.channel(OUTPUT, 1), size=16, steps=3, progress=False, device="cpu",
-                        compile="default")
+        result = render(net, obj.channel(OUTPUT, 1), Fourier(16), run=_quiet(3, compile="default"))
     assert len(result.history) == 3
 
 
@@ -73,8 +76,7 @@ def test_unknown_compile_mode_is_rejected(model):
 
 
 def _render(model, device="cpu", **kw):
-    return render(model, obj.channel("block2.conv2", 3), seeds=[0, 1], size=32, steps=10, progress=False,
-                  device=device, **kw)
+    return render(model, obj.channel("block2.conv2", 3), Fourier(32), seeds=[0, 1], run=_quiet(10, device=device, **kw))
 
 
 def test_compiled_render_gives_the_eager_images(model):
@@ -115,7 +117,6 @@ def test_renders_of_the_same_layers_reuse_one_compiled_graph(model, monkeypatch)
     monkeypatch.setattr(torch, "compile", lambda graph, **kw: compiles.append(graph) or real_compile(graph, **kw))
     net = load_model("shapes-cnn")[0]  # a fresh model: nothing cached for it yet
     for unit in (1, 2):
-        render(net, obj.channel("block1.conv1", unit), size=16, steps=2, progress=False, device="cpu",
-               compile="default")
-    render(net, obj.channel("block2.conv1", 0), size=16, steps=2, progress=False, device="cpu", compile="default")
+        render(net, obj.channel("block1.conv1", unit), Fourier(16), run=_quiet(2, compile="default"))
+    render(net, obj.channel("block2.conv1", 0), Fourier(16), run=_quiet(2, compile="default"))
     assert len(compiles) == 2

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from .shapes import CLASSES as SHAPE_CLASSES
-from .shapes import _mask, _soft
+from .shapes import shape_mask, soft_edge
 
 SHAPES = ("circle", "ring", "square", "triangle", "star", "cross")
 PLURALS = {"cross": "crosses"}
@@ -141,12 +141,12 @@ def render_scenes(scenes: list[list[Thing]], size: int = IMAGE_SIZE, seed: int =
         mask = torch.zeros(m, size, size)
         for label in labels.unique().tolist():
             chosen = labels == label
-            mask[chosen] = _mask(label, u[chosen], v[chosen], torch.zeros(int(chosen.sum())), size)
+            mask[chosen] = shape_mask(label, u[chosen], v[chosen], torch.zeros(int(chosen.sum())), size)
         colour = torch.tensor([COLOURS[t.colour] for t in things]) * (0.85 + 0.3 * rand(m, 1))
         colour = colour.clamp(0, 1)[:, :, None, None]
         image[rows] = image[rows] + mask[:, None] * (colour - image[rows])
     spot = rand(n, 2) * 2 - 1  # one faint distractor blob
-    blob = _soft(0.12 - torch.sqrt((x - spot[:, 0, None, None]) ** 2 + (y - spot[:, 1, None, None]) ** 2), size)
+    blob = soft_edge(0.12 - torch.sqrt((x - spot[:, 0, None, None]) ** 2 + (y - spot[:, 1, None, None]) ** 2), size)
     image = image + 0.08 * blob[:, None] * (rand(n, 3)[:, :, None, None] - image)
     image = image + 0.03 * torch.randn(n, 3, size, size, generator=g)
     return image.clamp(0, 1)

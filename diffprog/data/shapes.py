@@ -15,32 +15,32 @@ CLASSES = ("circle", "ring", "square", "triangle", "star", "cross", "horizontal 
            "vertical stripes", "diagonal stripes", "checkerboard", "dots", "spiral", "waves")
 
 
-def _soft(signed: torch.Tensor, size: int) -> torch.Tensor:
+def soft_edge(signed: torch.Tensor, size: int) -> torch.Tensor:
     """Antialiased mask from a signed value (positive inside), edges about one pixel wide."""
     return torch.sigmoid(signed * size * 0.5)
 
 
-def _mask(label: int, u: torch.Tensor, v: torch.Tensor, freq: torch.Tensor, size: int) -> torch.Tensor:
+def shape_mask(label: int, u: torch.Tensor, v: torch.Tensor, freq: torch.Tensor, size: int) -> torch.Tensor:
     """Mask (B, S, S) in [0, 1] of class `label` in local coordinates u, v (B, S, S)."""
     r = torch.sqrt(u * u + v * v + 1e-12)
     phi = torch.atan2(v, u)
     name = CLASSES[label]
     region = 0.95 - torch.maximum(u.abs(), v.abs())  # textures fill a rotated square
     if name == "circle":
-        return _soft(0.8 - r, size)
+        return soft_edge(0.8 - r, size)
     if name == "ring":
-        return _soft(0.17 - (r - 0.62).abs(), size)
+        return soft_edge(0.17 - (r - 0.62).abs(), size)
     if name == "square":
-        return _soft(0.68 - torch.maximum(u.abs(), v.abs()), size)
+        return soft_edge(0.68 - torch.maximum(u.abs(), v.abs()), size)
     if name == "triangle":
         sides = [u * math.cos(a) + v * math.sin(a) for a in (math.pi / 2, math.pi / 2 + 2 * math.pi / 3,
                                                               math.pi / 2 + 4 * math.pi / 3)]
-        return _soft(0.42 - torch.stack(sides).amax(0), size)
+        return soft_edge(0.42 - torch.stack(sides).amax(0), size)
     if name == "star":
-        return _soft(0.32 + 0.55 * ((torch.cos(5 * phi) + 1) / 2) ** 3 - r, size)
+        return soft_edge(0.32 + 0.55 * ((torch.cos(5 * phi) + 1) / 2) ** 3 - r, size)
     if name == "cross":
         bar = torch.maximum(torch.minimum(0.22 - u.abs(), 0.85 - v.abs()), torch.minimum(0.22 - v.abs(), 0.85 - u.abs()))
-        return _soft(bar, size)
+        return soft_edge(bar, size)
     f = freq[:, None, None]
     if name in ("horizontal stripes", "vertical stripes", "diagonal stripes"):
         pattern = torch.sin(2 * math.pi * f * u)  # u is the stripe normal: orientation set by the caller
@@ -54,7 +54,7 @@ def _mask(label: int, u: torch.Tensor, v: torch.Tensor, freq: torch.Tensor, size
         region = 0.9 - r
     else:  # waves
         pattern = torch.sin(2 * math.pi * f * (v + 0.15 * torch.sin(2 * math.pi * 1.2 * u)))
-    return _soft(pattern.clamp(-1, 1) * 0.35, size) * _soft(region, size)
+    return soft_edge(pattern.clamp(-1, 1) * 0.35, size) * soft_edge(region, size)
 
 
 #: Fixed orientation (radians) of the oriented textures, jittered ±10° per image.
@@ -95,7 +95,7 @@ def make_shapes(n: int, size: int = 32, seed: int = 0, classes: tuple[int, ...] 
     mask = torch.zeros(n, size, size)
     for label in labels.unique().tolist():
         pick = labels == label
-        mask[pick] = _mask(label, u[pick], v[pick], freq[pick], size)
+        mask[pick] = shape_mask(label, u[pick], v[pick], freq[pick], size)
 
     # background clutter: a colour gradient, faint blobs, pixel noise
     direction = rand(n, 2) * 2 - 1
@@ -104,7 +104,7 @@ def make_shapes(n: int, size: int = 32, seed: int = 0, classes: tuple[int, ...] 
     for _ in range(3):
         spot = (rand(n, 2) * 2 - 1)
         radius = 0.08 + 0.1 * rand(n)
-        blob = _soft(radius[:, None, None] - torch.sqrt((x - spot[:, 0, None, None]) ** 2 + (y - spot[:, 1, None, None]) ** 2), size)
+        blob = soft_edge(radius[:, None, None] - torch.sqrt((x - spot[:, 0, None, None]) ** 2 + (y - spot[:, 1, None, None]) ** 2), size)
         tint = rand(n, 3)[:, :, None, None]
         background = background + 0.25 * blob[:, None] * (tint - background)
     image = background + mask[:, None] * (fg[:, :, None, None] - background)

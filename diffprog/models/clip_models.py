@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..imaging import InputSpec
 from .registry import ASSETS, ModelError
 
 EMBEDDED_CLIPS = {"scenes-clip": ASSETS / "scenes_clip", "scenes-clip-seed1": ASSETS / "scenes_clip_seed1"}
@@ -51,21 +52,15 @@ class Clip:
         tokens = self.tokenizer(texts).to(device)
         return nn.functional.normalize(self.model.encode_text(tokens).float(), dim=-1)
 
+    @property
+    def input(self) -> InputSpec:
+        """What the image tower reads: input_size px, normalized with mean and std."""
+        return InputSpec(self.input_size, self.mean, self.std)
+
     def image_features(self, images: torch.Tensor) -> torch.Tensor:
         """Unit-norm embeddings (B, D) of images (B, 3, H, W) in [0, 1], resized (antialiased; a
         non-square image is squashed) to the model's input size when they are not at it."""
-        if tuple(images.shape[-2:]) != (self.input_size, self.input_size):
-            images = nn.functional.interpolate(images, size=(self.input_size, self.input_size), mode="bilinear",
-                                               antialias=True, align_corners=False)
-        mean = torch.tensor(self.mean, device=images.device, dtype=images.dtype).view(1, -1, 1, 1)
-        std = torch.tensor(self.std, device=images.device, dtype=images.dtype).view(1, -1, 1, 1)
-        return nn.functional.normalize(self.model.encode_image((images - mean) / std).float(), dim=-1)
-
-
-def clip_names() -> list[str]:
-    import open_clip
-
-    return list(EMBEDDED_CLIPS) + open_clip.list_models()
+        return nn.functional.normalize(self.model.encode_image(self.input.prepare(images)).float(), dim=-1)
 
 
 def _offline_message(name: str, tag: str, error: Exception) -> str:

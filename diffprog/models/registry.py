@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..data.shapes import CLASSES as SHAPE_CLASSES
+from ..imaging import InputSpec
 from .cifar_resnet import cifar_resnet, load_idelbayev_state_dict
 from .shapes_cnn import shapes_cnn
 
@@ -40,6 +41,11 @@ class ModelSpec:
     default_weights: Path | None = None
     description: str = ""
     dream_layer: str | None = None  # DeepDream's default layer
+
+    @property
+    def input(self) -> InputSpec:
+        """What the network reads: input_size px, normalized with mean and std."""
+        return InputSpec(self.input_size, self.mean, self.std)
 
 
 def _shapes_card() -> dict:

@@ -1,7 +1,7 @@
 """Input checks shared by the ops: every message names the op and the shapes, and runs before any kernel."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -61,12 +61,6 @@ def expect_same_device(op: str, **tensors: torch.Tensor | None) -> None:
     given = {k: v for k, v in tensors.items() if v is not None}
     if len({t.device for t in given.values()}) > 1:
         fail(op, "tensors are on different devices", "Move them with .to(input.device)", **given)
-
-
-def expect_dim(op: str, name: str, t: torch.Tensor, dims: Iterable[int], meaning: str) -> None:
-    dims = tuple(dims)
-    if t.dim() not in dims:
-        fail(op, f"{name} must have {' or '.join(map(str, dims))} dimensions {meaning}", **{name: t})
 
 
 def expect_reduction(op: str, reduction: str) -> None:

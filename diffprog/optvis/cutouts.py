@@ -12,11 +12,40 @@ crops shrink without aliasing.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
+from .settings import SettingsError, at_least
 from .transforms import PerImageRandom
+
+#: Cutouts per image and step in CLIP guidance.
+COUNT = 32
+#: Smallest cutout side, as a fraction of the image side. Large crops, because the embedded CLIP
+#: saw whole scenes only and its embedding encodes where things are ("in the top left"): small
+#: crops move an object around and pull the image in conflicting directions. CLIPs trained on
+#: random crops (the open_clip models) take smaller ones (--cutout-min 0.3).
+MIN_FRACTION = 0.8
+
+
+@dataclass(frozen=True)
+class CutoutSpec:
+    """The cutouts of CLIP guidance: `count` crops per image and step, sides uniform in
+    [min_fraction, 1] of the image side, pixel noise up to `noise`."""
+    count: int = COUNT
+    min_fraction: float = MIN_FRACTION
+    noise: float = 0.05
+
+    def __post_init__(self) -> None:
+        at_least("cutouts", self.count)
+        if not 0 < self.min_fraction <= 1:
+            raise SettingsError(f"cutout_min is the smallest crop side as a fraction of the image side: "
+                                f"give one in (0, 1], got {self.min_fraction}")
+
+    def make(self, size: int, seed: int) -> Cutouts:
+        """The transform: crops resized to `size` px, the noise pattern seeded by `seed`."""
+        return Cutouts(self.count, size, min_fraction=self.min_fraction, noise=self.noise, seed=seed)
 
 
 class Cutouts:

@@ -35,7 +35,7 @@ def share(units: Sequence[int], rank: int, world: int) -> list[int]:
 
 def gather(result: RenderResult, mine: Sequence[int], units: Sequence[int], rank: int) -> RenderResult | None:
     """On rank 0: one RenderResult with the images and histories of all ranks, in `units` order."""
-    payload = (list(mine), result.images, result.history, result.snapshots, result.interrupted)
+    payload = (list(mine), result.images, result.history, result.snapshots, result.interrupted, result.facts)
     collected = [None] * dist.get_world_size() if rank == 0 else None
     dist.gather_object(payload, collected, dst=0)
     if rank != 0:
@@ -50,7 +50,8 @@ def gather(result: RenderResult, mine: Sequence[int], units: Sequence[int], rank
     common = set.intersection(*(set(c[3]) for c in collected if c[0]))
     snapshots = {s: torch.stack([collected[r][3][s][i] for r, i in order]) for s in sorted(common)}
     images = torch.stack([collected[r][1][i] for r, i in order])
-    return RenderResult(images, history, snapshots, any(c[4] for c in collected))
+    facts = [collected[r][5][i] for r, i in order] if all(c[5] for c in collected if c[0]) else []
+    return RenderResult(images, history, snapshots, any(c[4] for c in collected), facts)
 
 
 def finish() -> None:

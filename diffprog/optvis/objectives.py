@@ -10,7 +10,7 @@ many units of a layer in one run, each image independent of the others.
 """
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import Callable, Sequence
 
 import torch
@@ -113,8 +113,6 @@ def layer_l2(layer: str) -> Objective:
     return Objective(lambda a, x: a[layer].float().pow(2).flatten(1).mean(1), [layer], f"layer_l2({layer})")
 
 
-deepdream = layer_l2
-
 
 def class_logit(units: Units, layer: str = OUTPUT) -> Objective:
     """The logit of class `units` (the lecture's y_j)."""
@@ -205,19 +203,18 @@ def blur(sigma: float = 1.0) -> Objective:
     return Objective(score, [], f"-blur({sigma})")
 
 
-_SPEC = re.compile(r"^(?P<layer>[\w.]+)(?::(?P<unit>\d+)(?::(?P<x>\d+):(?P<y>\d+))?)?$")
-
-
-def parse(spec: str) -> Objective:
-    """String shorthand: "layer3:7" (channel 7), "layer3:7:4:5" (neuron at x=4, y=5), "layer3"
-    (DeepDream L2 of the layer), "output:3" (class 3's logit)."""
-    match = _SPEC.match(spec.strip())
-    if not match:
-        raise ValueError(f"cannot read objective {spec!r}: write LAYER, LAYER:UNIT or LAYER:UNIT:X:Y, "
-                         f"e.g. 'block2.conv2:5' or 'output:3'")
-    layer, unit = match["layer"], match["unit"]
-    if unit is None:
-        return layer_l2(layer)
-    if match["x"] is not None:
-        return neuron(layer, int(unit), int(match["x"]), int(match["y"]))
-    return class_logit(int(unit), layer) if layer == OUTPUT else channel(layer, int(unit))
+def split_weight(spec: str, what: str, example: str) -> tuple[str, float]:
+    """'NAME' → (NAME, 1.0); 'NAME:WEIGHT' → (NAME, WEIGHT): how a command line writes a weighted
+    term of an objective (a prompt, a layer). The weight follows the last ':' and must be a finite
+    number; ValueError names `what` and shows `example` otherwise."""
+    body, sep, tail = spec.rpartition(":")
+    if not sep:
+        return spec, 1.0
+    try:
+        weight = float(tail)
+    except ValueError:
+        raise ValueError(f"the weight {tail!r} of {what} {spec!r} is not a number: write {what.upper()}:WEIGHT, "
+                         f"e.g. {example} (the weight defaults to 1)") from None
+    if not math.isfinite(weight):
+        raise ValueError(f"the weight of {what} {spec!r} must be a finite number, got {tail!r}")
+    return body, weight

@@ -1,5 +1,11 @@
-"""Are visualizations real features or adversarial noise? Render each class with one network and
-ask an independently trained second network to classify the images."""
+"""Are optimized images real features, or adversarial to the one network that made them? Make
+images with one network and ask an independently trained second one what they show.
+
+- class_transfer: class visualizations of a classifier, classified by a second classifier.
+- prompt_transfer: CLIP-guided images, captioned by a second CLIP among the prompt's family
+  (e.g. all 36 'a {colour} {shape}').
+- objective_over_scenes: where the CLIP guidance objective peaks among real scenes.
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -8,7 +14,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .transforms import Normalize, Resize
+from ..data.captioned_scenes import POSITIONS, SHAPES, SIZES, Thing, render_scenes
+from ..devices import as_device
+from ..imaging import InputSpec
+from ..models.clip_models import Clip
+from .clip import Prompt, clip_optimize, contrast_with, cosines, prompt_embeddings
+from .param import Parameterization
+from .settings import RunSettings
 from .units import visualize_units
 
 
@@ -19,23 +31,69 @@ class TransferReport:
     predictions: list[list[int]]  # [seed][class]
 
 
-@torch.no_grad()
-def _classify(judge: nn.Module, images: torch.Tensor, input_size: int, mean, std) -> torch.Tensor:
-    x = Normalize(mean, std)(Resize(input_size)(images, None), None)
-    return judge.eval()(x).argmax(1)
-
-
 def class_transfer(source: nn.Module, judge: nn.Module, classes: Sequence[int], seeds: Sequence[int], *,
-                   input_size: int, mean, std, size: int, steps: int = 256, lr: float = 0.05,
-                   device: str | torch.device = "cpu", progress: bool = False, **render_args) -> TransferReport:
-    """For each seed, visualize every class of `source`; report how often `judge` agrees.
-    render_args (decay, param, …) go to the render loop."""
+                   input_spec: InputSpec, param: Parameterization, run: RunSettings) -> TransferReport:
+    """For each seed, visualize every class of `source` (render's param and run settings); report
+    how often `judge`, which reads images as `input_spec` says too, agrees."""
     predictions = []
     for seed in seeds:
-        result = visualize_units(source, "output", list(classes), seed=seed, size=size, input_size=input_size,
-                                 mean=mean, std=std, steps=steps, lr=lr, device=device, progress=progress,
-                                 **render_args)
-        predictions.append(_classify(judge.to(device), result.images.to(device), input_size, mean, std).cpu().tolist())
+        result = visualize_units(source, "output", list(classes), seed=seed, param=param, input_spec=input_spec,
+                                 run=run)
+        device = as_device(run.device)
+        with torch.no_grad():
+            predicted = judge.eval().to(device)(input_spec.prepare(result.images.to(device))).argmax(1)
+        predictions.append(predicted.cpu().tolist())
     hits = [[p == c for p, c in zip(row, classes)] for row in predictions]
     per_class = [sum(h[i] for h in hits) / len(hits) for i in range(len(classes))]
     return TransferReport(sum(map(sum, hits)) / (len(hits) * len(classes)), per_class, predictions)
+
+
+@dataclass
+class PromptTransferReport:
+    rate: float  # fraction of images whose prompt the judge ranks first in the family
+    per_prompt: dict[str, float]
+    judged: dict[str, list[str]]  # prompt → the judge's top caption per image
+    images: dict[str, torch.Tensor]  # prompt → (seeds, 3, H, W)
+
+
+@torch.no_grad()
+def rank_first(judge: Clip, images: torch.Tensor, family: Sequence[str]) -> list[str]:
+    """The judge's best caption in `family` for each image (B, 3, H, W) in [0, 1]."""
+    text = judge.text_features(list(family))
+    device = text.device
+    scores = judge.image_features(images.to(device)) @ text.T
+    return [family[i] for i in scores.argmax(1).tolist()]
+
+
+def prompt_transfer(source: Clip, judge: Clip, prompts: Sequence[str], family: Sequence[str], seeds: Sequence[int],
+                    contrast: float = 0.0, **optimize) -> PromptTransferReport:
+    """For each prompt (a member of `family`), optimize len(seeds) images with `source` (keyword
+    arguments go to clip_optimize; `contrast` as in diffprog.optvis.clip.contrast_with, against the
+    rest of `family`) and count how often `judge` ranks the prompt first in `family`."""
+    judged, images = {}, {}
+    for prompt in prompts:
+        guidance = contrast_with([Prompt(text=prompt)], family, contrast)
+        result = clip_optimize(source, guidance, seeds=seeds, **optimize)
+        images[prompt] = result.images
+        judged[prompt] = rank_first(judge, result.images, family)
+    per_prompt = {p: sum(j == p for j in judged[p]) / len(seeds) for p in prompts}
+    return PromptTransferReport(sum(per_prompt.values()) / len(prompts), per_prompt, judged, images)
+
+
+@torch.no_grad()
+def objective_over_scenes(clip: Clip, prompts: Sequence[Prompt], colour: str, position: str = "center",
+                          renders: int = 10, seed: int = 0) -> dict[tuple[str, str], float]:
+    """Where the guidance objective Σ_p w_p cos(CLIP(x), t_p) peaks among *real* scenes: its mean
+    over `renders` scenes of one `colour` object at `position`, for every shape × size. If the
+    prompt's own shape comes first, the objective is right and an optimizer that stayed among
+    scenes would draw it; guided images that the judge misreads then found optima elsewhere."""
+    if position not in POSITIONS:
+        raise ValueError(f"unknown position {position!r}: choose one of {', '.join(POSITIONS)}")
+    targets = prompt_embeddings(clip, prompts, next(clip.model.parameters()).device)
+    weights = torch.tensor([p.weight for p in prompts])
+    table = {}
+    for shape in SHAPES:
+        for size in SIZES:
+            images = render_scenes([[Thing(shape, colour, size, position)]] * renders, clip.input_size, seed)
+            table[shape, size] = (cosines(clip, images, targets) @ weights).mean().item()
+    return table

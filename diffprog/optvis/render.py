@@ -14,16 +14,17 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
+from ..devices import as_device
+from ..imaging import InputSpec
 from ..optim import SGD, Adam
+from ..steps import StepLoop
 from .layers import LayerError, LayerInfo, list_layers, resolve
 from .objectives import Objective
-from .param import DECAY, image_param
+from .param import Fourier, Parameterization
+from .settings import RunSettings, SettingsError
+from .transforms import PerImageRandom, standard_transforms
 from .truncate import LayerForward
-from .transforms import Normalize, PerImageRandom, Resize, standard_transforms
-
-OPTIMIZERS = ("adam", "sgd", "momentum")
 
 
 @dataclass
@@ -32,6 +33,7 @@ class RenderResult:
     history: list[list[float]]  # objective per image, per step
     snapshots: dict[int, torch.Tensor] = field(default_factory=dict)  # step → images
     interrupted: bool = False
+    facts: list[dict] = field(default_factory=list)  # per image, what the parameterization records
 
     @property
     def final_objective(self) -> list[float]:
@@ -68,25 +70,6 @@ def channels_last(model: nn.Module, enabled: bool) -> Iterator[nn.Module]:
             model.to(memory_format=torch.contiguous_format)
 
 
-def default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def pick_device(name: str | None) -> torch.device:
-    """The device a user asked for by name (None: CUDA when available), checked before any work."""
-    if name is None:
-        return default_device()
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise ValueError(f"unknown device {name!r}: use cpu, cuda or cuda:N") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {name!r} asked for, but CUDA is not available on this machine: use --device cpu")
-    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
-        raise ValueError(f"device {name!r} asked for, but this machine has {torch.cuda.device_count()} GPU(s)")
-    return device
-
-
 def validate_objective(objective: Objective, infos: Sequence[LayerInfo]) -> None:
     """Raise LayerError for units the layers do not have (layer names were resolved already)."""
     by_name = {i.name: i for i in infos}
@@ -103,11 +86,7 @@ def validate_objective(objective: Objective, infos: Sequence[LayerInfo]) -> None
 def _make_optimizer(kind: str, params, lr: float):
     if kind == "adam":
         return Adam(params, lr=lr)
-    if kind == "sgd":
-        return SGD(params, lr=lr)
-    if kind == "momentum":
-        return SGD(params, lr=lr, momentum=0.9)
-    raise ValueError(f"unknown optimizer {kind!r}: choose one of {', '.join(OPTIMIZERS)}")
+    return SGD(params, lr=lr, momentum=0.9 if kind == "momentum" else 0.0)
 
 
 def _first_compiled_step(ascend, network: LayerForward, rng: PerImageRandom):
@@ -128,54 +107,51 @@ def layer_infos(model: nn.Module, input_size: int, device: torch.device) -> list
     return list_layers(model, torch.zeros(1, 3, input_size, input_size, device=device))
 
 
-def render(model: nn.Module, objective: Objective, *, seeds: Sequence[int] = (0,), size: int = 64,
-           input_size: int | None = None, mean: Sequence[float] = (0.0, 0.0, 0.0),
-           std: Sequence[float] = (1.0, 1.0, 1.0), param: str | nn.Module = "fourier", decorrelate: bool = True,
-           decay: float = DECAY,
-           init: torch.Tensor | None = None, transforms: list | None = None, steps: int = 256,
-           lr: float = 0.05, optimizer: str = "adam", device: str | torch.device | None = None,
-           snapshot_every: int = 0, progress: bool = True, amp: bool | None = None,
-           nhwc: bool | None = None, compile: str | None = None) -> RenderResult:
-    """Optimize len(seeds) images of `size` px to maximize `objective` (one score per image).
+def render(model: nn.Module, objective: Objective, param: Parameterization | None = None, *,
+           seeds: Sequence[int] = (0,), input_spec: InputSpec | None = None, transforms: list | None = None,
+           run: RunSettings = RunSettings()) -> RenderResult:
+    """Optimize len(seeds) images made by `param` (default Fourier(64)) to maximize `objective`
+    (one score per image).
 
-    The network sees `input_size` px (default: `size`), normalized with mean/std. Image b starts from
-    seed seeds[b] and draws its random transforms from that seed, so it does not depend on what else
-    is in the batch. Model weights are frozen for the run (and restored after). Ctrl-C stops early
-    and returns the current images (interrupted=True).
+    The network reads the images as `input_spec` says (default: at the parameterization's size, not
+    normalized). Image b starts from seed seeds[b] and draws its random transforms from that seed,
+    so it does not depend on what else is in the batch. `transforms` (default: the standard
+    robustness set for the image size) run before the resize to the network's input. Model weights
+    are frozen for the run (and restored after). Ctrl-C stops early and returns the current images
+    (interrupted=True).
 
-    param: 'fourier', 'pixel', or a module whose forward() returns the images (B, 3, H, W) in
-    [0, 1] (e.g. `GeneratorImage`); only its parameters with requires_grad are optimized.
-    amp: run the network under bfloat16 autocast (default: on CUDA); the image, its gradient and
-    the objective's reductions stay float32. The loop keeps the objective on the device and reads it
-    back only every few steps for the progress bar.
-    nhwc: run the network in channels-last layout (default: on CUDA); same values, faster convolutions.
-    compile: run the model, traced and cut after the last needed layer, compiled by torch.compile in
-    this mode ('default', 'reduce-overhead' = with CUDA graphs, 'max-autotune'); None (default) runs
-    it eagerly with hooks. Where tracing or compiling fails, a warning says so and the eager path runs.
+    run (RunSettings): steps, lr (default param.lr), optimizer, device, and how the network runs:
+    amp runs it under bfloat16 autocast (default: on CUDA), the image, its gradient and the
+    objective's reductions staying float32 (the loop keeps the objective on the device and reads
+    it back only every few steps for the progress bar); nhwc runs it in channels-last layout
+    (default: on CUDA; same values, faster convolutions); compile runs the model, traced and cut
+    after the last needed layer, compiled by torch.compile in that mode ('default',
+    'reduce-overhead' = with CUDA graphs, 'max-autotune'), where None (default) runs it eagerly with
+    hooks; where tracing or compiling fails, a warning says so and the eager path runs.
     """
-    device = torch.device(device) if device is not None else default_device()
-    amp = device.type == "cuda" if amp is None else amp
-    nhwc = device.type == "cuda" if nhwc is None else nhwc
+    param = Fourier() if param is None else param
+    if not seeds:
+        raise SettingsError("seeds is empty: give one seed per image, e.g. seeds=[0]")
+    input_spec = input_spec or InputSpec(param.size)
+    device = as_device(run.device)
+    amp = device.type == "cuda" if run.amp is None else run.amp
+    nhwc = device.type == "cuda" if run.nhwc is None else run.nhwc
     layout = torch.channels_last if nhwc else torch.contiguous_format
-    input_size = input_size or size
     model = model.to(device).eval()
     with frozen(model), channels_last(model, nhwc):
-        infos = layer_infos(model, input_size, device)
+        infos = layer_infos(model, input_spec.size, device)
         for layer in objective.layers:
             resolve(model, layer)
         validate_objective(objective, infos)
         calls = {i.name: i.calls for i in infos}
-        network = LayerForward(model, objective.layers, calls, compile)
-        images_param = (param if isinstance(param, nn.Module) else
-                        image_param(param, size, seeds, decorrelate, init, decay)).to(device)
-        pipeline = (standard_transforms(size) if transforms is None else list(transforms)) + \
-            [Resize(input_size), Normalize(mean, std)]
+        network = LayerForward(model, objective.layers, calls, run.compile)
+        images_param = param(seeds).to(device)
+        pipeline = standard_transforms(param.size) if transforms is None else list(transforms)
         rng = PerImageRandom(seeds, device)
-        opt = _make_optimizer(optimizer, [p for p in images_param.parameters() if p.requires_grad], lr)
+        lr = param.lr if run.lr is None else run.lr
+        opt = _make_optimizer(run.optimizer, [p for p in images_param.parameters() if p.requires_grad], lr)
         scores_per_step: list[torch.Tensor] = []
         snapshots: dict[int, torch.Tensor] = {}
-        interrupted = False
-        bar = tqdm(range(steps), desc="render", disable=not progress, leave=False)
 
         def ascend() -> tuple[torch.Tensor, torch.Tensor]:
             """One step's forward and backward: (images, objective per image); the gradient is left in .grad."""
@@ -184,28 +160,23 @@ def render(model: nn.Module, objective: Objective, *, seeds: Sequence[int] = (0,
                 x = images
                 for t in pipeline:
                     x = t(x, rng)
+                x = input_spec.prepare(x)
                 scores = objective(network(x.contiguous(memory_format=layout)), images).float()
             opt.zero_grad(set_to_none=True)
             (-scores.sum()).backward()
             return images, scores
 
-        try:
-            for step in bar:
+        with StepLoop(run.steps, "render", run.progress) as loop:
+            for step in loop:
                 if step == 0 and network.is_compiled:
                     images, scores = _first_compiled_step(ascend, network, rng)
                 else:
                     images, scores = ascend()
                 opt.step()
                 scores_per_step.append(scores.detach())
-                if progress and (step % 16 == 0 or step == steps - 1):
-                    bar.set_postfix(objective=f"{scores.mean().item():.3f}", refresh=False)
-                if snapshot_every and step % snapshot_every == 0:
+                if run.progress and (step % 16 == 0 or step == run.steps - 1):
+                    loop.show(objective=f"{scores.mean().item():.3f}")
+                if run.snapshot_every and step % run.snapshot_every == 0:
                     snapshots[step] = images.detach().cpu()
-        except KeyboardInterrupt:
-            interrupted = True
-        finally:
-            bar.close()
-        with torch.no_grad():
-            final = images_param().detach().cpu()
         history = torch.stack(scores_per_step).cpu().tolist() if scores_per_step else []
-        return RenderResult(final, history, snapshots, interrupted)
+        return RenderResult(images_param.final(), history, snapshots, loop.interrupted, images_param.facts())

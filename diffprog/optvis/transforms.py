@@ -79,29 +79,6 @@ class RandomAffine:
         return F.grid_sample(images, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
 
 
-class Resize:
-    """Resize to the size the network sees (antialiased when shrinking)."""
-
-    def __init__(self, size: int | tuple[int, int]):
-        self.size = (size, size) if isinstance(size, int) else tuple(size)
-
-    def __call__(self, images: torch.Tensor, rng: PerImageRandom) -> torch.Tensor:
-        if tuple(images.shape[-2:]) == self.size:
-            return images
-        return F.interpolate(images, size=self.size, mode="bilinear", antialias=True, align_corners=False)
-
-
-class Normalize:
-    """(x − mean) / std with the model's input statistics."""
-
-    def __init__(self, mean: Sequence[float], std: Sequence[float]):
-        self.mean = torch.tensor(mean).view(1, -1, 1, 1)
-        self.std = torch.tensor(std).view(1, -1, 1, 1)
-
-    def __call__(self, images: torch.Tensor, rng: PerImageRandom) -> torch.Tensor:
-        return (images - self.mean.to(images)) / self.std.to(images)
-
-
 def standard_transforms(size: int) -> list:
     """Lucid's robustness set scaled to the image size: pad, jitter, scale ±5%, rotate ±10°, jitter."""
     unit = max(1, size // 32)

@@ -1,12 +1,13 @@
-"""The optimizer-step loop the embedded generative models train with: progress bar, learning-rate
-schedule, and Ctrl-C that stops early but keeps what was learned."""
+"""The optimizer-step loop every trainer of the embedded models uses: loss, backward, optimizer and
+learning-rate schedule step, on diffprog's one step loop (progress bar, Ctrl-C keeps what was learned)."""
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
 import torch
-from tqdm.auto import tqdm
+
+from ..steps import StepLoop
 
 
 def run_steps(steps: int, loss_at: Callable[[int], torch.Tensor], optimizer: torch.optim.Optimizer,
@@ -14,10 +15,9 @@ def run_steps(steps: int, loss_at: Callable[[int], torch.Tensor], optimizer: tor
               after_step: Callable[[], None] | None = None) -> tuple[list[float], float, bool]:
     """For step in range(steps): loss = loss_at(step), backward, optimizer and schedule step, then
     after_step() (e.g. clamp a parameter). Returns (loss per step, seconds, interrupted by Ctrl-C)."""
-    losses, start, interrupted = [], time.time(), False
-    bar = tqdm(range(steps), desc=desc, disable=not progress)
-    try:
-        for step in bar:
+    losses, start = [], time.time()
+    with StepLoop(steps, desc, progress, leave=True) as loop:
+        for step in loop:
             loss = loss_at(step)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -27,9 +27,5 @@ def run_steps(steps: int, loss_at: Callable[[int], torch.Tensor], optimizer: tor
                 after_step()
             losses.append(loss.item())
             if step % 20 == 0:
-                bar.set_postfix(loss=f"{losses[-1]:.4g}")
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        bar.close()
-    return losses, time.time() - start, interrupted
+                loop.show(loss=f"{losses[-1]:.4g}")
+    return losses, time.time() - start, loop.interrupted

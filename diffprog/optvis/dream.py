@@ -24,12 +24,15 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
-from .optvis.layers import forward_to, list_layers, resolve
-from .optvis.objectives import Objective
-from .optvis.render import default_device, frozen
-from .optvis.transforms import Normalize
+from ..devices import as_device
+from ..imaging import InputSpec, resize
+from ..steps import StepLoop
+from . import objectives as obj
+from .layers import forward_to, list_layers, resolve
+from .objectives import Objective
+from .render import frozen
+from .settings import at_least
 
 
 @dataclass
@@ -43,12 +46,6 @@ def octave_sizes(height: int, width: int, octaves: int, scale: float) -> list[tu
     """Sizes from coarsest to finest; the finest is the image's own size."""
     sizes = [(max(1, round(height / scale ** k)), max(1, round(width / scale ** k))) for k in range(octaves)]
     return sizes[::-1]
-
-
-def _resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    if tuple(x.shape[-2:]) == tuple(size):
-        return x
-    return F.interpolate(x[None], size=size, mode="bilinear", antialias=True, align_corners=False)[0]
 
 
 def tile_windows(length: int, tile: int, margin: int) -> list[tuple[int, int, int, int]]:
@@ -73,9 +70,9 @@ class _Gradient:
     and the image is padded (edge pixels repeated) to a multiple of it, so that every window sees
     the same pooling grid as the whole image does."""
 
-    def __init__(self, model: nn.Module, objective: Objective, normalize: Normalize, tile: int, margin: int,
+    def __init__(self, model: nn.Module, objective: Objective, input_spec: InputSpec, tile: int, margin: int,
                  jitter: int, generator: torch.Generator):
-        self.model, self.objective, self.normalize = model, objective, normalize
+        self.model, self.objective, self.input_spec = model, objective, input_spec
         self.jitter, self.generator = jitter, generator
         probe = list_layers(model, torch.zeros(1, 3, 64, 64, device=next(model.parameters()).device))
         self.calls = {i.name: i.calls for i in probe}
@@ -86,7 +83,7 @@ class _Gradient:
 
     def _window(self, crop: torch.Tensor) -> tuple[torch.Tensor, float]:
         crop = crop.detach().requires_grad_(True)
-        acts = forward_to(self.model, self.normalize(crop[None], None), self.objective.layers, self.calls)
+        acts = forward_to(self.model, self.input_spec.normalize(crop[None]), self.objective.layers, self.calls)
         score = self.objective(acts, crop[None]).sum()
         (grad,) = torch.autograd.grad(score, crop)
         return grad, score.item()
@@ -109,51 +106,61 @@ class _Gradient:
         return torch.roll(grad[:, :h, :w], (-dy, -dx), (1, 2)), sum(scores) / len(scores)
 
 
-def dream(model: nn.Module, image: torch.Tensor, objective: Objective, *, mean: Sequence[float] = (0, 0, 0),
-          std: Sequence[float] = (1, 1, 1), octaves: int = 4, octave_scale: float = 1.4, steps: int = 10,
-          lr: float = 0.02, jitter: int = 16, tile: int = 512, margin: int = 64, seed: int = 0,
-          carry_detail: bool = True, device: str | torch.device | None = None,
-          progress: bool = True) -> DreamResult:
+def dream(model: nn.Module, image: torch.Tensor, objective: Objective, *, input_spec: InputSpec | None = None,
+          octaves: int = 4, octave_scale: float = 1.4, steps: int = 10, lr: float = 0.02, jitter: int = 16,
+          tile: int = 512, margin: int = 64, seed: int = 0, carry_detail: bool = True,
+          device: str | torch.device | None = None, progress: bool = True) -> DreamResult:
     """Dream `objective` into `image` (3, H, W) in [0, 1]; returns an image of the same size.
 
-    lr is the step in [0, 1] pixel units per step (gradients are normalized by their mean |g|).
+    input_spec: the network's normalization (its mean and std; the dream keeps the photo's own
+    size). lr is the step in [0, 1] pixel units per step (gradients are normalized by their mean |g|).
     carry_detail=False is the naive variant that upsamples the previous octave's result instead
     of adding its detail to the sharper base (it loses the photo's fine detail; for comparison).
     Ctrl-C stops early and returns the current dream at full size (interrupted=True).
     """
-    device = torch.device(device) if device is not None else default_device()
+    at_least("octaves", octaves)
+    at_least("steps", steps)
+    input_spec = input_spec or InputSpec(max(image.shape[-2:]))
+    device = as_device(device)
     model = model.to(device).eval()
     for layer in objective.layers:
         resolve(model, layer)
     with frozen(model):
         image = image.to(device)
         generator = torch.Generator().manual_seed(seed)
-        gradient = _Gradient(model, objective, Normalize(mean, std), tile, margin, jitter, generator)
+        gradient = _Gradient(model, objective, input_spec, tile, margin, jitter, generator)
         sizes = octave_sizes(image.shape[1], image.shape[2], octaves, octave_scale)
-        bases = [_resize(image, s) for s in sizes]
+        bases = [resize(image, s) for s in sizes]
         x = bases[0].clone()
         history: list[list[float]] = []
-        interrupted = False
-        bar = tqdm(total=len(sizes) * steps, desc="dream", disable=not progress, leave=False)
-        try:
-            for k, (size, base) in enumerate(zip(sizes, bases)):
-                if k:
-                    x = (base + _resize(x - bases[k - 1], size)) if carry_detail else _resize(x, size)
-                    x = x.clamp(0, 1)
-                history.append([])
-                for _ in range(steps):
-                    g, score = gradient(x)
-                    x = (x + lr * g / (g.abs().mean() + 1e-8)).clamp(0, 1)
-                    history[-1].append(score)
-                    bar.update()
-                    bar.set_postfix(octave=f"{k + 1}/{len(sizes)}", objective=f"{score:.3f}", refresh=False)
-        except KeyboardInterrupt:
-            interrupted = True
+        with StepLoop(len(sizes) * steps, "dream", progress) as loop:
+            for step in loop:
+                k, j = divmod(step, steps)
+                if j == 0:
+                    if k:
+                        x = (bases[k] + resize(x - bases[k - 1], sizes[k])) if carry_detail else resize(x, sizes[k])
+                        x = x.clamp(0, 1)
+                    history.append([])
+                g, score = gradient(x)
+                x = (x + lr * g / (g.abs().mean() + 1e-8)).clamp(0, 1)
+                history[-1].append(score)
+                loop.show(octave=f"{k + 1}/{len(sizes)}", objective=f"{score:.3f}")
+        if loop.interrupted:
             level = max(i for i, s in enumerate(sizes) if s == tuple(x.shape[-2:]))
-            x = (bases[-1] + _resize(x - bases[level], sizes[-1])).clamp(0, 1)
-        finally:
-            bar.close()
-        return DreamResult(x.detach().cpu(), history, interrupted)
+            x = (bases[-1] + resize(x - bases[level], sizes[-1])).clamp(0, 1)
+        return DreamResult(x.detach().cpu(), history, loop.interrupted)
+
+
+@torch.no_grad()
+def guide_objective(model: nn.Module, guide: torch.Tensor, layers: Sequence[tuple[str, float]],
+                    input_spec: InputSpec) -> Objective:
+    """Σ_l w_l · direction(l, mean feature of `guide` at l): dream toward a guide image's features.
+    guide (3, H, W) in [0, 1]; layers: (name, weight) pairs."""
+    device = next(model.parameters()).device
+    calls = {i.name: i.calls for i in list_layers(model, torch.zeros(1, 3, 32, 32, device=device))}
+    names = [n for n, _ in layers]
+    acts = forward_to(model, input_spec.normalize(guide[None].to(device)), names, calls)
+    return sum(w * obj.direction(n, acts[n].flatten(2).mean(2)[0].cpu()) for n, w in layers)
 
 
 def zoom_frames(model: nn.Module, image: torch.Tensor, objective: Objective, frames: int, zoom: float = 1.05,
@@ -169,5 +176,5 @@ def zoom_frames(model: nn.Module, image: torch.Tensor, objective: Objective, fra
         _, h, w = result.image.shape
         ch, cw = round(h / zoom), round(w / zoom)
         top, left = (h - ch) // 2, (w - cw) // 2
-        current = _resize(result.image[:, top:top + ch, left:left + cw], (h, w))
+        current = resize(result.image[:, top:top + ch, left:left + cw], (h, w))
     return out

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 from torch import nn
 
-from . import nn as dnn
+from .. import nn as dnn
 
 
 def mlp(widths: Sequence[int], activation: type[nn.Module] = dnn.Tanh) -> nn.Sequential:

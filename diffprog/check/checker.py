@@ -13,14 +13,10 @@ How a comparison passes, per dtype: inputs are drawn once in float64 and rounded
 grad) is at most twice the reference's own error in that dtype plus a small floor, i.e. it is no
 less accurate than the op it replaces. In float64 we also run gradcheck (first derivatives against
 central finite differences) and gradgradcheck (second derivatives), on every device.
-
-`python -m diffprog.check` checks every built-in op, prints the table and exits non-zero on failure.
 """
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -266,32 +262,3 @@ def _check_dtype(function, reference, base: Call, cotangents, op_name, case_name
     if failing and not result.note:
         result.note = "worse than torch on " + ", ".join(failing)
     return result
-
-
-def available_devices() -> list[str]:
-    return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from .builtin_checks import SPECS
-
-    parser = argparse.ArgumentParser(prog="python -m diffprog.check",
-                                     description="Check every built-in op's backward against autograd and finite differences.")
-    parser.add_argument("--ops", nargs="*", default=None, metavar="OP", help="only these ops (default: all)")
-    parser.add_argument("--dtypes", nargs="*", default=list(DTYPES), choices=list(DTYPES),
-                        help="dtypes to compare (gradcheck runs in float64); default: all four")
-    parser.add_argument("--devices", nargs="*", default=available_devices(),
-                        help="devices (default: cpu, and cuda when available)")
-    args = parser.parse_args(argv)
-    unknown = sorted(set(args.ops or ()) - set(SPECS))
-    if unknown:
-        parser.error(f"unknown op(s) {unknown}; known: {', '.join(SPECS)}")
-    report = Report([])
-    for op in args.ops or SPECS:
-        report = report + SPECS[op].check(dtypes=[DTYPES[d] for d in args.dtypes], devices=args.devices)
-    print(report.table())
-    return 0 if report.passed else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

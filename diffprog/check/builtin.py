@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from . import ops
-from .ops import pointwise
-from .check import Factory, Report, call, check_function
+from .. import ops
+from ..ops import pointwise
+from .checker import Factory, Report, call, check_function
 
 
 @dataclass(frozen=True)

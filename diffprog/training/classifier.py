@@ -3,18 +3,18 @@ fixed set) and measure it on a held-out set drawn with a separate seed."""
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from .. import ops
 from ..data.shapes import CLASSES, make_shapes
+from ..imaging import InputSpec
+from ..models.shapes_cnn import shapes_cnn
 from ..optim import AdamW
 from .adversarial import adversarial_images
-from .shapes_cnn import shapes_cnn
+from .loop import run_steps
 
 INPUT_SIZE = 32
 MEAN = (0.5, 0.5, 0.5)
@@ -33,16 +33,14 @@ class TrainResult:
     interrupted: bool
 
 
-def normalize(images: torch.Tensor) -> torch.Tensor:
-    mean = torch.tensor(MEAN, device=images.device).view(1, 3, 1, 1)
-    std = torch.tensor(STD, device=images.device).view(1, 3, 1, 1)
-    return (images - mean) / std
+#: What the classifier reads: 32 px images, normalized with MEAN and STD.
+INPUT = InputSpec(INPUT_SIZE, MEAN, STD)
 
 
 @torch.no_grad()
 def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch: int = 1000):
     model.eval()
-    predicted = torch.cat([model(normalize(images[i:i + batch])).argmax(1) for i in range(0, len(images), batch)])
+    predicted = torch.cat([model(INPUT.normalize(images[i:i + batch])).argmax(1) for i in range(0, len(images), batch)])
     correct = predicted == labels
     per_class = {name: correct[labels == c].float().mean().item() for c, name in enumerate(CLASSES)}
     return correct.float().mean().item(), per_class
@@ -59,30 +57,24 @@ def train_shapes_classifier(seed: int = 0, epochs: int = 12, per_epoch: int = 16
     torch.manual_seed(seed)
     model = shapes_cnn(len(CLASSES), width).to(device)
     optimizer = AdamW(model.parameters(), lr=lr, weight_decay=5e-4)
-    steps = epochs * (per_epoch // batch)
+    per_step = per_epoch // batch
+    steps = epochs * per_step
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * s / steps)))
-    losses, start, interrupted = [], time.time(), False
-    bar = tqdm(total=steps, desc=f"train seed {seed}", disable=not progress)
-    try:
-        for epoch in range(epochs):
-            images, labels = make_shapes(per_epoch, INPUT_SIZE, seed=seed * 1000 + epoch, device=device)
+    epoch_data: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def loss_at(step: int) -> torch.Tensor:
+        epoch, i = divmod(step, per_step)
+        if epoch not in epoch_data:  # fresh procedural data every epoch
+            epoch_data.clear()
+            epoch_data[epoch] = make_shapes(per_epoch, INPUT_SIZE, seed=seed * 1000 + epoch, device=device)
             model.train()
-            for i in range(0, per_epoch - batch + 1, batch):
-                x, y = images[i:i + batch], labels[i:i + batch]
-                if adversarial_eps > 0:
-                    x = adversarial_images(lambda v: ops.cross_entropy(model(normalize(v)), y), x, adversarial_eps)
-                loss = ops.cross_entropy(model(normalize(x)), y)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                schedule.step()
-                losses.append(loss.item())
-                bar.update()
-                bar.set_postfix(epoch=epoch, loss=f"{losses[-1]:.3f}", refresh=False)
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        bar.close()
+        images, labels = epoch_data[epoch]
+        x, y = images[i * batch:(i + 1) * batch], labels[i * batch:(i + 1) * batch]
+        if adversarial_eps > 0:
+            x = adversarial_images(lambda v: ops.cross_entropy(model(INPUT.normalize(v)), y), x, adversarial_eps)
+        return ops.cross_entropy(model(INPUT.normalize(x)), y)
+
+    losses, seconds, interrupted = run_steps(steps, loss_at, optimizer, schedule, f"train seed {seed}", progress)
     test_images, test_labels = make_shapes(test_size, INPUT_SIZE, seed=TEST_SEED_OFFSET + seed, device=device)
     accuracy, per_class = evaluate(model, test_images, test_labels)
-    return TrainResult(model.cpu().eval(), accuracy, per_class, losses, time.time() - start, interrupted)
+    return TrainResult(model.cpu().eval(), accuracy, per_class, losses, seconds, interrupted)

@@ -24,9 +24,10 @@ import torch
 from ..data.captioned_scenes import (COLOURS, HELD_OUT, POSITIONS, SHAPES, SIZES, Thing, make_captioned_scenes,
                                      object_caption, render_scenes, single_object_captions)
 from ..io import atomic_path
+from ..models.clip_models import SCENES_CLIP_CONFIG, SCENES_PREPROCESS, Clip
+from ..optim import AdamW
 from .adversarial import adversarial_images
-from .clip_models import SCENES_CLIP_CONFIG, SCENES_PREPROCESS, Clip
-from .step_loop import run_steps
+from .loop import run_steps
 
 EVAL_SEED_OFFSET = 1_000_000  # evaluation scenes come from seeds no training step uses
 
@@ -129,13 +130,11 @@ def train_scenes_clip(seed: int = 0, steps: int = 3600, batch: int = 256, lr: fl
     model = clip.model.to(device).train()
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embedding" not in n]
     rest = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embedding" not in n)]
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": rest, "weight_decay": 0.0}],
+    optimizer = AdamW([{"params": decay, "weight_decay": 0.1}, {"params": rest, "weight_decay": 0.0}],
                                   lr=lr, betas=(0.9, 0.98), eps=1e-6)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: (s + 1) / warmup if s < warmup else
                                                  0.5 * (1 + math.cos(math.pi * (s - warmup) / (steps - warmup))))
     loss_fn = open_clip.ClipLoss()
-    mean = torch.tensor(clip.mean, device=device).view(1, 3, 1, 1)
-    std = torch.tensor(clip.std, device=device).view(1, 3, 1, 1)
 
     batches = iter(torch.utils.data.DataLoader(SceneBatches(batch, seed, steps, clip.tokenizer), batch_size=None,
                                                num_workers=workers, prefetch_factor=4 if workers else None))
@@ -144,7 +143,7 @@ def train_scenes_clip(seed: int = 0, steps: int = 3600, batch: int = 256, lr: fl
         images, tokens = (t.to(device) for t in next(batches))
 
         def contrastive(x: torch.Tensor) -> torch.Tensor:
-            return loss_fn(*model((x - mean) / std, tokens))
+            return loss_fn(*model(clip.input.normalize(x), tokens))
 
         if adversarial_eps > 0:
             images = adversarial_images(contrastive, images, adversarial_eps)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from . import ops
-from .optim import SGD
+from .. import ops
+from ..optim import SGD
 
 X0 = (1.0, 0.1)
 W0 = ((1.0, -3.0), (0.2, 1.0))

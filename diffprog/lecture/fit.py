@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
-from . import ops
+from .. import ops
+from ..steps import StepLoop
 
 
 @dataclass
@@ -22,9 +22,8 @@ def fit_classifier(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.
     """Minimize cross_entropy(model(x), y) for `steps` full-batch steps; returns loss and accuracy
     per step. Ctrl-C stops early and keeps what was learned (History.interrupted is set)."""
     history = History()
-    bar = tqdm(range(steps), desc=desc, disable=not progress, leave=False)
-    try:
-        for _ in bar:
+    with StepLoop(steps, desc, progress) as loop:
+        for _ in loop:
             optimizer.zero_grad(set_to_none=True)
             logits = model(x)
             loss = ops.cross_entropy(logits, y)
@@ -32,9 +31,6 @@ def fit_classifier(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.
             optimizer.step()
             history.loss.append(loss.item())
             history.accuracy.append((logits.argmax(1) == y).float().mean().item())
-            bar.set_postfix(loss=f"{history.loss[-1]:.4f}", acc=f"{history.accuracy[-1]:.3f}", refresh=False)
-    except KeyboardInterrupt:
-        history.interrupted = True
-    finally:
-        bar.close()
+            loop.show(loss=f"{history.loss[-1]:.4f}", acc=f"{history.accuracy[-1]:.3f}")
+    history.interrupted = loop.interrupted
     return history

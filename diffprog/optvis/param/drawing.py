@@ -1,5 +1,5 @@
-"""A vector-shapes image parameterization: K solid shapes on a plain background, each with its own
-kind, colour, position, size and rotation — the CLIPDraw idea with the embedded world's shapes
+"""A drawing as the parameterization (`--param shapes`): K solid shapes on a plain background,
+each with its own kind, colour, position, size and rotation — the CLIPDraw idea with the embedded world's shapes
 instead of strokes. The image can only ever be a clean drawing, so whatever an objective makes of
 it, it is a scene of shapes and not an adversarial texture.
 
@@ -16,12 +16,16 @@ a small CLIP's gradient for colour is weak, and a drawn object there tends to sh
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 from torch import nn
 
-from ..data.captioned_scenes import SHAPES
-from ..data.shapes import CLASSES, _mask
+from ...data.captioned_scenes import SHAPES
+from ...data.shapes import CLASSES, shape_mask
+from ..settings import at_least
+from .base import ImageParam, check_size, seeded_noise
 
 #: Object size range (the shape's scale, in half-image units): from small to most of the image.
 SCALE_RANGE = (0.13, 0.45)
@@ -30,20 +34,14 @@ COLOUR_SD = 1.5
 _LABELS = [CLASSES.index(s) for s in SHAPES]  # SHAPES as labels of diffprog.data.shapes' masks
 
 
-def _seeded(seed: int, *shape: int) -> torch.Tensor:
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
-
-
-class ShapesImage(nn.Module):
+class DrawingImage(ImageParam):
     """`objects` shapes per image on a plain background; forward() returns (B, 3, size, size) in
-    [0, 1], a blend of shape kinds in training mode and one kind per object in eval mode."""
+    [0, 1], a blend of shape kinds in training mode and one kind per object in eval mode (`final`)."""
 
     def __init__(self, size: int, seeds: Sequence[int], objects: int = 1):
-        super().__init__()
-        if objects < 1:
-            raise ValueError(f"objects must be at least 1, got {objects}")
+        super().__init__(len(seeds))
         self.size = size
-        noise = torch.stack([_seeded(s, objects, 13) for s in seeds])  # (B, K, 13)
+        noise = seeded_noise((objects, 13), seeds)  # (B, K, 13)
         spread = 0.1 if objects == 1 else 0.6
         self.shape_logits = nn.Parameter(0.01 * noise[..., :6])
         self.centre = nn.Parameter(spread * noise[..., 6:8])
@@ -76,7 +74,34 @@ class ShapesImage(nn.Module):
             dx, dy = x - centre[:, 0, None, None], y - centre[:, 1, None, None]
             cos, sin = torch.cos(self.angle[:, k])[:, None, None], torch.sin(self.angle[:, k])[:, None, None]
             u, v = (cos * dx + sin * dy) / scale, (-sin * dx + cos * dy) / scale
-            masks = torch.stack([_mask(label, u, v, None, s) for label in _LABELS], dim=1)
+            masks = torch.stack([shape_mask(label, u, v, None, s) for label in _LABELS], dim=1)
             mask = (weights[:, k, :, None, None] * masks).sum(1, keepdim=True)
             image = image + mask * (torch.sigmoid(self.colour[:, k])[:, :, None, None] - image)
         return image
+
+    @torch.no_grad()
+    def final(self) -> torch.Tensor:
+        """The drawing with one shape per object (eval mode), on the CPU."""
+        training = self.training
+        images = self.eval()().detach().cpu()
+        self.train(training)
+        return images
+
+    def facts(self) -> list[dict]:
+        return [{"shapes": row} for row in self.shapes()]
+
+
+@dataclass(frozen=True, eq=False)
+class Drawing:
+    """Drawings of `objects` solid shapes on a plain background, size × size px."""
+    size: int = 128
+    objects: int = 1
+    #: a few numbers per object (place, size, colour) take larger steps than pixels
+    lr: ClassVar[float] = 0.1
+
+    def __post_init__(self) -> None:
+        check_size(self.size)
+        at_least("objects", self.objects)
+
+    def __call__(self, seeds: Sequence[int]) -> DrawingImage:
+        return DrawingImage(self.size, seeds, self.objects)

@@ -1,0 +1,21 @@
+"""The device named by --device, checked before any work (None: the default device rule)."""
+from __future__ import annotations
+
+import torch
+
+from ..devices import default_device
+
+
+def pick_device(name: str | None) -> torch.device:
+    """The device a user asked for by name (None: CUDA when available); ValueError with the fix."""
+    if name is None:
+        return default_device()
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"unknown device {name!r}: use cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r} asked for, but CUDA is not available on this machine: use --device cpu")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise ValueError(f"device {name!r} asked for, but this machine has {torch.cuda.device_count()} GPU(s)")
+    return device

@@ -1,0 +1,39 @@
+"""Command-line options shared by the image-optimization scripts: how the optimization steps and
+where and how the network runs, turned into the library's RunSettings."""
+from __future__ import annotations
+
+import argparse
+
+import torch
+
+from ..optvis.settings import OPTIMIZERS, RunSettings
+from ..optvis.truncate import COMPILE_MODES
+
+AMP_CHOICES = {"auto": None, "on": True, "off": False}  # --amp → RunSettings.amp
+
+
+def add_step_options(parser: argparse.ArgumentParser, steps: int, lr_help: str) -> None:
+    """--steps (default `steps`), --lr (default: the parameterization's; `lr_help` says which) and
+    --optimizer."""
+    parser.add_argument("--steps", type=int, default=steps, help=f"gradient steps (default {steps})")
+    parser.add_argument("--lr", type=float, help=f"learning rate ({lr_help})")
+    parser.add_argument("--optimizer", default="adam", choices=OPTIMIZERS, help="default adam")
+
+
+def add_run_options(parser: argparse.ArgumentParser, network: str, compiled: str) -> None:
+    """--device, --amp, --compile and --gif; `network` names what runs under autocast ("CLIP"),
+    `compiled` what --compile compiles ("CLIP's image tower")."""
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--amp", choices=list(AMP_CHOICES), default="auto",
+                        help=f"bfloat16 autocast for {network} (default auto: on for CUDA)")
+    parser.add_argument("--compile", choices=COMPILE_MODES, default=None,
+                        help=f"compile {compiled} with torch.compile in this mode (reduce-overhead: CUDA graphs, "
+                        "for small batches on a GPU); default off; falls back to eager with a warning")
+    parser.add_argument("--gif", action="store_true", help="also write optimization.gif")
+
+
+def run_settings(args: argparse.Namespace, device: torch.device, progress: bool = True) -> RunSettings:
+    """The RunSettings of the options above (with --gif: 16 snapshots over the run)."""
+    return RunSettings(steps=args.steps, lr=args.lr, optimizer=args.optimizer, device=device,
+                       amp=AMP_CHOICES[args.amp], compile=args.compile, progress=progress,
+                       snapshot_every=max(1, args.steps // 16) if args.gif else 0)

@@ -1,0 +1,90 @@
+"""What an image-optimization run writes: each image as PNG with a JSON of every setting beside it,
+and the pictures of the run (a labelled contact sheet, the objective per step, and optionally the
+optimization as a GIF of contact sheets), every file atomically."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from ..io import contact_sheet, save_gif, save_image, save_png, versions, write_json
+from ..optvis.clip import ClipResult, Prompt
+from ..optvis.render import RenderResult
+from ..optvis.units import unit_seed
+from ..plots import plot_loss_curves
+
+MAX_CURVES = 12  # more lines than this make the objective plot unreadable
+
+
+def write_run_pictures(out: Path, images: torch.Tensor, labels: Sequence[str], history: list[list[float]],
+                       snapshots: dict[int, torch.Tensor], *, title: str, curve_labels: Sequence[str],
+                       curve_title: str, ylabel: str, scale: int = 2, gif: bool = False) -> list[Path]:
+    """contact_sheet.png (images with labels), objective.png (history[step][i] per image, the first
+    MAX_CURVES named by curve_labels) and, with gif and snapshots, optimization.gif (one sheet per
+    snapshot, then the final images). Every file is written atomically; returns their paths."""
+    labels = list(labels)
+    written = [save_image(contact_sheet(images, labels, scale=scale, title=title), out / "contact_sheet.png")]
+    if history:
+        curves = {name: [step[i] for step in history] for i, name in enumerate(curve_labels[:MAX_CURVES])}
+        plot_loss_curves(curves, out / "objective.png", title=curve_title, ylabel=ylabel, log=False)
+        written.append(out / "objective.png")
+    if gif and snapshots:
+        frames = [contact_sheet(shot, labels, scale=scale, title=f"step {step}") for step, shot in sorted(snapshots.items())]
+        frames.append(contact_sheet(images, labels, scale=scale, title="final"))
+        written.append(save_gif(frames, out / "optimization.gif"))
+    return written
+
+
+def write_unit_outputs(out: Path, result: RenderResult, units: Sequence[int], labels: Sequence[str],
+                       settings: dict, scale: int = 2, gif: bool = False) -> list[Path]:
+    """unit_XXXX.png + .json per unit, contact_sheet.png, objective.png (loss curve), optional
+    optimization.gif, run.json."""
+    written = []
+    final = result.final_objective
+    for i, (unit, label) in enumerate(zip(units, labels)):
+        stem = out / f"unit_{unit:04d}"
+        written.append(save_png(result.images[i], stem.with_suffix(".png"), scale))
+        write_json(stem.with_suffix(".json"), {**settings, "unit": unit, "label": label,
+                                               "image_seed": unit_seed(settings["seed"], unit),
+                                               "final_objective": final[i] if i < len(final) else None,
+                                               **(result.facts[i] if i < len(result.facts) else {}),
+                                               "interrupted": result.interrupted, "versions": versions()})
+    written += write_run_pictures(out, result.images, labels, result.history, result.snapshots, scale=scale,
+                                  title=f"{settings['model']} · {settings['layer']} · {settings['objective']}",
+                                  curve_labels=labels, curve_title="Objective per step (higher is better)",
+                                  ylabel="objective", gif=gif)
+    written.append(write_json(out / "run.json", {**settings, "units": list(units), "labels": list(labels),
+                                                 "final_objective": final, "interrupted": result.interrupted,
+                                                 "versions": versions()}))
+    return written
+
+
+def write_clip_outputs(out: Path, result: ClipResult, prompts: Sequence[Prompt], seeds: Sequence[int],
+                       settings: dict, scale: int = 1, gif: bool = False) -> list[Path]:
+    """image_XX.png + .json per image (settings, seed, final similarity per prompt, each restart's
+    objective with restarts, what the parameterization records, e.g. the drawing's shapes),
+    contact_sheet.png labelled with the first prompt's similarity, objective.png (weighted
+    similarity per step), optional optimization.gif, run.json."""
+    written = []
+    first = prompts[0].label
+    labels = [f"seed {s}: {result.similarity[first][i]:.3f}" for i, s in enumerate(seeds)]
+    for i, seed in enumerate(seeds):
+        stem = out / f"image_{i:02d}"
+        written.append(save_png(result.images[i], stem.with_suffix(".png"), scale))
+        write_json(stem.with_suffix(".json"), {
+            **settings, "seed": seed, "similarity": {k: v[i] for k, v in result.similarity.items()},
+            "final_objective": result.history[-1][i] if result.history else None,
+            **({"restart_objectives": result.restart_objectives[i]} if result.restart_objectives else {}),
+            **(result.facts[i] if result.facts else {}),
+            "interrupted": result.interrupted, "versions": versions()})
+    written += write_run_pictures(out, result.images, labels, result.history, result.snapshots,
+                                  scale=max(scale, 128 // result.images.shape[-1]),
+                                  title=" · ".join(f"{p.label} ({p.weight:+g})" for p in prompts)[:120],
+                                  curve_labels=[f"seed {s}" for s in seeds], ylabel="weighted similarity",
+                                  curve_title="Σ w·cos(CLIP(cutouts), prompt) per step (higher is better)", gif=gif)
+    written.append(write_json(out / "run.json", {
+        **settings, "seeds": list(seeds), "similarity": result.similarity,
+        "final_objective": result.history[-1] if result.history else None,
+        "interrupted": result.interrupted, "versions": versions()}))
+    return written
