@@ -8,8 +8,10 @@ import torch
 _REDUCTIONS = ("none", "mean", "sum")
 
 
-class OpInputError(ValueError):
-    """Raised when an op gets tensors it cannot combine (shape, dtype or device mismatch)."""
+class OpInputError(ValueError, RuntimeError):
+    """Raised when an op gets tensors it cannot combine (shape, dtype or device mismatch) or arguments
+    it cannot use, before any kernel runs. It is a RuntimeError as well as a ValueError, so code that
+    catches the RuntimeError torch raises for the same input catches it too."""
 
 
 def describe(**tensors: torch.Tensor | None) -> str:

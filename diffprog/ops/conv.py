@@ -65,6 +65,8 @@ def conv2d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
     if weight.dim() != 4:
         fail(op, "weight must be (C_out, C_in/groups, kH, kW)", weight=weight)
     stride, dilation = pair(op, "stride", stride), pair(op, "dilation", dilation)
+    if min(stride) < 1 or min(dilation) < 1:
+        fail(op, f"stride and dilation must be ≥ 1, got stride={stride}, dilation={dilation}")
     unbatched = input.dim() == 3
     x = input.unsqueeze(0) if unbatched else input
     if groups < 1 or x.shape[1] % groups or weight.shape[0] % groups:
@@ -87,6 +89,8 @@ def conv2d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
     elif isinstance(padding, str):
         fail(op, f"padding must be an int, a pair, 'same' or 'valid', not {padding!r}")
     padding = pair(op, "padding", padding)
+    if min(padding) < 0:
+        fail(op, f"padding must be ≥ 0, got {padding}")
     eff_kernel = [d * (k - 1) + 1 for k, d in zip(weight.shape[2:], dilation)]
     if any(size + 2 * p < k for size, p, k in zip(x.shape[2:], padding, eff_kernel)):
         fail(op, f"the padded input {tuple(s + 2 * p for s, p in zip(x.shape[2:], padding))} is smaller "

@@ -14,6 +14,8 @@ padding_idx get no gradient; scale_grad_by_freq divides row r by how often r occ
 """
 from __future__ import annotations
 
+import math
+
 import torch
 from torch.autograd import Function
 
@@ -26,7 +28,7 @@ class LinearFunction(Function):
     def forward(ctx, input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None):
         ctx.save_for_backward(input, weight)
         ctx.has_bias = bias is not None
-        rows = input.reshape(-1, input.shape[-1])
+        rows = input.reshape(math.prod(input.shape[:-1]), input.shape[-1])  # -1 cannot infer rows of width 0
         if bias is None:
             out = rows @ weight.t()
         else:
@@ -36,12 +38,13 @@ class LinearFunction(Function):
     @staticmethod
     def backward(ctx, grad_out: torch.Tensor):
         input, weight = ctx.saved_tensors
-        g_out = grad_out.reshape(-1, weight.shape[0])
+        rows = math.prod(input.shape[:-1])
+        g_out = grad_out.reshape(rows, weight.shape[0])
         grad_input = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
             grad_input = (g_out @ weight).reshape(input.shape)
         if ctx.needs_input_grad[1]:
-            grad_weight = g_out.t() @ input.reshape(-1, input.shape[-1])
+            grad_weight = g_out.t() @ input.reshape(rows, input.shape[-1])
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_bias = g_out.sum(0)
         return grad_input, grad_weight, grad_bias

@@ -25,6 +25,7 @@ from torch.autograd import Function
 
 from ._c_kernels import layer_norm_applies, layer_norm_backward
 from ._fusion import fusable
+from ._graph import attached
 from ._precision import upcast
 from . import _autocast
 from ._validation import expect_floating, expect_same_device, expect_tensor, fail
@@ -36,12 +37,15 @@ def _standardized_grad(g_hat: torch.Tensor, x_hat: torch.Tensor, inv_std: torch.
 
 
 def row_blocks(rows: int, most: int = 64) -> int:
-    """The largest divisor of `rows` not above `most`: how many partial sums a sum over rows takes."""
-    return next(b for b in range(min(most, rows), 0, -1) if rows % b == 0)
+    """The largest divisor of `rows` not above `most`: how many partial sums a sum over rows takes
+    (1 for no rows)."""
+    return next((b for b in range(min(most, rows), 0, -1) if rows % b == 0), 1)
 
 
 def _param_sum(t: torch.Tensor, param_dims: tuple[int, ...], blocks: int) -> torch.Tensor:
-    """Σ over param_dims; with blocks > 1 (param_dims leading) as Σ_blocks of per-block sums."""
+    """Σ over param_dims (none: t itself); with blocks > 1 (param_dims leading) as Σ_blocks of per-block sums."""
+    if not param_dims:
+        return t
     if blocks <= 1:
         return t.sum(param_dims)
     return t.reshape(blocks, -1, *t.shape[len(param_dims):]).sum(1).sum(0)
@@ -49,12 +53,12 @@ def _param_sum(t: torch.Tensor, param_dims: tuple[int, ...], blocks: int) -> tor
 
 @fusable
 def normalization_grads(g_out, x, weight, mean, inv_std, norm_dims: tuple[int, ...], batch_stats: bool,
-                        param_dims: tuple[int, ...], param_shape: tuple[int, ...],
+                        param_dims: tuple[int, ...], param_shape: tuple[int, ...], param_size: tuple[int, ...],
                         needs: tuple[bool, bool, bool], blocks: int = 1):
     """(∂J/∂x, ∂J/∂γ, ∂J/∂β) for y = γ x̂ + β, x̂ = (x − μ) inv_std, statistics over norm_dims
-    (batch statistics: the full formula; fixed statistics: ĝ · inv_std). γ, β have param_shape and
-    their gradients sum over param_dims (leading ones in `blocks` partial sums when blocks > 1).
-    None where not needed."""
+    (batch statistics: the full formula; fixed statistics: ĝ · inv_std). γ, β broadcast as
+    param_shape, are shaped param_size, and their gradients sum over param_dims (leading ones in
+    `blocks` partial sums when blocks > 1). None where not needed."""
     x32, g = upcast(x), upcast(g_out)
     x_hat = (x32 - mean) * inv_std
     g_hat = g if weight is None else g * upcast(weight).view(param_shape)
@@ -63,15 +67,18 @@ def normalization_grads(g_out, x, weight, mean, inv_std, norm_dims: tuple[int, .
         grad_x = _standardized_grad(g_hat, x_hat, inv_std, norm_dims) if batch_stats else g_hat * inv_std
         grad_x = grad_x.to(x.dtype)
     if weight is not None and needs[1]:
-        grad_w = _param_sum(g * x_hat, param_dims, blocks).reshape(weight.shape).to(weight.dtype)
+        grad_w = _param_sum(g * x_hat, param_dims, blocks).reshape(param_size).to(weight.dtype)
     if needs[2]:
-        grad_b = _param_sum(g, param_dims, blocks).reshape(weight.shape if weight is not None else -1).to(g_out.dtype)
+        grad_b = _param_sum(g, param_dims, blocks).reshape(param_size).to(g_out.dtype)
     return grad_x, grad_w, grad_b
 
 
 class BatchNormFunction(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training: bool, momentum: float, eps: float):
+        if x.dim() < 2:  # the empty 1-D input torch accepts: nothing to normalize
+            ctx.save_for_backward(x, weight, bias, None, None)
+            return x.clone()
         out, mean, inv_std = torch.ops.aten.native_batch_norm(
             x, weight, bias, running_mean, running_var, training, momentum, eps)
         if not training:  # statistics are the running ones, constants of the graph
@@ -83,6 +90,9 @@ class BatchNormFunction(Function):
     @staticmethod
     def backward(ctx, g_out):
         x, weight, bias, mean, inv_std = ctx.saved_tensors
+        if x.dim() < 2:
+            grads = (g_out.clone(), *(None if t is None else t.new_zeros(t.shape) for t in (weight, bias)))
+            return (*attached(grads, x, weight), None, None, None, None, None)
         channel = (1, x.shape[1]) + (1,) * (x.dim() - 2)
         dims = (0,) + tuple(range(2, x.dim()))
         if ctx.training and torch.is_grad_enabled():  # double backward: statistics as functions of x
@@ -91,8 +101,9 @@ class BatchNormFunction(Function):
         else:
             mean, inv_std = upcast(mean).view(channel), upcast(inv_std).view(channel)
         needs = (ctx.needs_input_grad[0], ctx.needs_input_grad[1], bias is not None and ctx.needs_input_grad[2])
-        grads = normalization_grads(g_out, x, weight, mean, inv_std, dims, ctx.training, dims, channel, needs)
-        return (*grads, None, None, None, None, None)
+        grads = normalization_grads(g_out, x, weight, mean, inv_std, dims, ctx.training, dims, channel,
+                                    (x.shape[1],), needs)
+        return (*attached(grads, x, weight), None, None, None, None, None)
 
 
 class LayerNormFunction(Function):
@@ -108,17 +119,24 @@ class LayerNormFunction(Function):
         x, weight, bias, mean, inv_std = ctx.saved_tensors
         norm_dims = tuple(range(x.dim() - ctx.n_norm, x.dim()))
         batch_dims = tuple(range(x.dim() - ctx.n_norm))
-        if torch.is_grad_enabled():  # double backward: statistics as functions of x
-            var, mean = torch.var_mean(upcast(x), norm_dims, correction=0, keepdim=True)
-            inv_std = torch.rsqrt(var + ctx.eps)
         needs = (ctx.needs_input_grad[0], ctx.needs_input_grad[2], bias is not None and ctx.needs_input_grad[3])
         param_shape = tuple(x.shape[x.dim() - ctx.n_norm:])
         if needs[0] and layer_norm_applies(g_out, x, weight, mean, inv_std):  # no graph recorded: one pass
             grad_x, grad_w, grad_b = layer_norm_backward(g_out, x, weight, mean, inv_std, param_shape)
             return grad_x, None, grad_w if needs[1] else None, grad_b if needs[2] else None, None
+        dtypes = (x.dtype, None if weight is None else weight.dtype, g_out.dtype)
+        if torch.is_grad_enabled():
+            # double backward: the statistics as functions of x, in float64, because the second
+            # derivatives of a normalization over few features cancel down to rounding level
+            x, g_out = x.double(), g_out.double()
+            weight = None if weight is None else weight.double()
+            var, mean = torch.var_mean(x, norm_dims, correction=0, keepdim=True)
+            inv_std = torch.rsqrt(var + ctx.eps)
         blocks = row_blocks(math.prod(x.shape[:len(batch_dims)]))
-        grad_x, grad_w, grad_b = normalization_grads(g_out, x, weight, mean, inv_std, norm_dims, True, batch_dims,
-                                                     param_shape, needs, blocks)
+        grads = normalization_grads(g_out, x, weight, mean, inv_std, norm_dims, True, batch_dims, param_shape,
+                                    param_shape, needs, blocks)
+        grad_x, grad_w, grad_b = (None if g is None else g.to(d) for g, d in zip(grads, dtypes))
+        grad_x, grad_w, grad_b = attached((grad_x, grad_w, grad_b), *ctx.saved_tensors[:2])
         return grad_x, None, grad_w, grad_b, None
 
 
@@ -131,15 +149,15 @@ def batch_norm(input: torch.Tensor, running_mean: torch.Tensor | None, running_v
     expect_tensor(op, "input", input)
     expect_floating(op, input=input, weight=weight, bias=bias, running_mean=running_mean, running_var=running_var)
     expect_same_device(op, input=input, weight=weight, bias=bias, running_mean=running_mean, running_var=running_var)
-    if input.dim() < 2:
+    if input.dim() < 2 and not (input.dim() == 1 and input.numel() == 0):  # torch takes an empty 1-D input
         fail(op, "input must be (N, C, *) with a channel dimension", input=input)
-    channels = input.shape[1]
+    channels = input.shape[1] if input.dim() > 1 else 0
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
         if t is not None and t.numel() != channels:
             fail(op, f"{name} must have one entry per channel ({channels})", input=input, **{name: t})
     if not training and (running_mean is None or running_var is None):
         fail(op, "eval mode needs running_mean and running_var", "Pass them, or training=True")
-    if training and input.numel() // channels <= 1:
+    if training and channels and input.numel() // channels <= 1:
         fail(op, f"expected more than 1 value per channel when training, got input of size {tuple(input.shape)}")
     return _autocast.apply(BatchNormFunction, input.device, input, weight, bias, running_mean, running_var, training,
                            momentum, eps)
@@ -154,6 +172,9 @@ def layer_norm(input: torch.Tensor, normalized_shape, weight: torch.Tensor | Non
     input, weight, bias = _autocast.to_float32(input, weight, bias)
     expect_same_device(op, input=input, weight=weight, bias=bias)
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not normalized_shape:
+        fail(op, "normalized_shape must name at least one trailing dimension, got ()",
+             "Pass the feature size, e.g. normalized_shape=input.shape[-1:]")
     if tuple(input.shape[input.dim() - len(normalized_shape):]) != normalized_shape or \
             len(normalized_shape) > input.dim():
         fail(op, f"input's trailing dims must equal normalized_shape {normalized_shape}", input=input)

@@ -13,6 +13,7 @@ import torch
 from torch.autograd import Function
 
 from ._fusion import fusable
+from ._graph import attached
 from ._precision import upcast
 from ._validation import expect_floating, fail
 
@@ -39,9 +40,10 @@ def sigmoid_grad(g_out, y):
 
 @fusable
 def leaky_relu_grad(g_out, y, negative_slope: float):
-    """g_in = g_out where y > 0, a · g_out elsewhere"""
+    """g_in = g_out where y > 0, a · g_out elsewhere. ReLU (a = 0) zeroes exactly where y ≤ 0, so a
+    NaN input passes its gradient on, as torch's threshold_backward does."""
     if negative_slope == 0:
-        return torch.where(y > 0, g_out, 0)
+        return torch.where(y <= 0, 0, g_out)
     return torch.where(y > 0, g_out, g_out * negative_slope)
 
 
@@ -133,7 +135,7 @@ class LeakyReLUFunction(Function):
     @staticmethod
     def backward(ctx, g_out):
         (y,) = ctx.saved_tensors
-        return leaky_relu_grad(g_out, y, ctx.negative_slope), None, None
+        return attached(leaky_relu_grad(g_out, y, ctx.negative_slope), y), None, None
 
 
 class GELUFunction(Function):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from torch.autograd import Function
 
+from ._graph import attached
 from ._validation import expect_floating, expect_tensor, fail, pair
 
 
@@ -20,18 +21,18 @@ class MaxPool2dFunction(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode):
         out, indices = torch.ops.aten.max_pool2d_with_indices(x, kernel, stride, padding, dilation, ceil_mode)
-        ctx.save_for_backward(indices)
+        ctx.save_for_backward(x, indices)
         ctx.input_shape = x.shape
         ctx.mark_non_differentiable(indices)
         return out, indices
 
     @staticmethod
     def backward(ctx, g_out, _g_indices):
-        (indices,) = ctx.saved_tensors
+        x, indices = ctx.saved_tensors
         n, c, h, w = ctx.input_shape
         g_in = g_out.new_zeros(n, c, h * w)
         g_in.scatter_add_(2, indices.flatten(2), g_out.flatten(2))
-        return g_in.view(n, c, h, w), None, None, None, None, None
+        return attached(g_in.view(n, c, h, w), x), None, None, None, None, None
 
 
 def _window_sizes(length: int, out_len: int, k: int, s: int, p: int, include_pad: bool,
@@ -54,6 +55,7 @@ class AvgPool2dFunction(Function):
         out = torch.ops.aten.avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
         ctx.conf = (kernel, stride, padding, count_include_pad, divisor_override)
         ctx.input_shape = x.shape
+        ctx.save_for_backward(x)  # as torch does; only the graph of a double backward reads it
         return out
 
     @staticmethod
@@ -73,7 +75,7 @@ class AvgPool2dFunction(Function):
         need_h, need_w = h + 2 * ph, w + 2 * pw
         if full_h < need_h or full_w < need_w:
             spread = torch.nn.functional.pad(spread, (0, max(0, need_w - full_w), 0, max(0, need_h - full_h)))
-        return spread[..., ph:ph + h, pw:pw + w], None, None, None, None, None, None
+        return attached(spread[..., ph:ph + h, pw:pw + w], *ctx.saved_tensors), None, None, None, None, None, None
 
 
 def _adaptive_matrix(length: int, out_len: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
@@ -92,6 +94,7 @@ class AdaptiveAvgPool2dFunction(Function):
     @staticmethod
     def forward(ctx, x, output_size):
         ctx.input_hw = x.shape[-2:]
+        ctx.save_for_backward(x)  # as torch does; only the graph of a double backward reads it
         return torch.ops.aten.adaptive_avg_pool2d(x, output_size)
 
     @staticmethod
@@ -99,10 +102,12 @@ class AdaptiveAvgPool2dFunction(Function):
         h, w = ctx.input_hw
         h_out, w_out = g_out.shape[-2:]
         if h_out == 1 and w_out == 1:  # global pooling: every input gets g / (H·W)
-            return (g_out / (h * w)).expand(*g_out.shape[:-2], h, w), None
-        p_h = _adaptive_matrix(h, h_out, g_out.dtype, g_out.device)
-        p_w = _adaptive_matrix(w, w_out, g_out.dtype, g_out.device)
-        return p_h.t() @ g_out @ p_w, None
+            g_in = (g_out / (h * w)).expand(*g_out.shape[:-2], h, w)
+        else:
+            p_h = _adaptive_matrix(h, h_out, g_out.dtype, g_out.device)
+            p_w = _adaptive_matrix(w, w_out, g_out.dtype, g_out.device)
+            g_in = p_h.t() @ g_out @ p_w
+        return attached(g_in, *ctx.saved_tensors), None
 
 
 def _pool_input(op: str, input: torch.Tensor) -> tuple[torch.Tensor, bool]:
@@ -150,8 +155,8 @@ def avg_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, ceil_mo
     stride = kernel if stride is None or (not isinstance(stride, int) and len(stride) == 0) else pair(op, "stride", stride)
     padding = pair(op, "padding", padding)
     _check_window(op, x, kernel, stride, padding)
-    if divisor_override is not None and divisor_override <= 0:
-        fail(op, f"divisor_override must be a positive int, got {divisor_override}")
+    if divisor_override is not None and divisor_override == 0:
+        fail(op, "divisor_override must not be zero (it divides every window's sum)")
     out = AvgPool2dFunction.apply(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
     return out.squeeze(0) if unbatched else out
 
