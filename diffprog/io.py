@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import tempfile
@@ -36,9 +37,21 @@ def _umask() -> int:
     return mask
 
 
+def _finite(value):
+    """`value` with every NaN or ±inf float replaced by None (JSON has no such numbers)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def write_json(path: str | os.PathLike, data: dict) -> Path:
+    """Write data as valid JSON (non-finite numbers as null), atomically."""
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+        tmp.write_text(json.dumps(_finite(data), indent=2, default=str, allow_nan=False) + "\n")
     return Path(path)
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -24,9 +25,8 @@ def _seeded():
     yield
 
 
-@pytest.fixture
-def interrupt_at(monkeypatch):
-    """arm(n): the n-th objective evaluation raises KeyboardInterrupt, as a user's Ctrl-C would."""
+def _at_objective_call(monkeypatch, stop):
+    """arm(n): the n-th objective evaluation calls stop() first."""
     from diffprog.optvis.objectives import Objective
 
     def arm(n: int) -> None:
@@ -36,11 +36,27 @@ def interrupt_at(monkeypatch):
         def call(self, acts, images):
             calls["n"] += 1
             if calls["n"] == n:
-                raise KeyboardInterrupt
+                stop()
             return original(self, acts, images)
 
         monkeypatch.setattr(Objective, "__call__", call)
     return arm
+
+
+def _ctrl_c():
+    raise KeyboardInterrupt
+
+
+@pytest.fixture
+def interrupt_at(monkeypatch):
+    """arm(n): the n-th objective evaluation raises KeyboardInterrupt, as a user's Ctrl-C would."""
+    return _at_objective_call(monkeypatch, _ctrl_c)
+
+
+@pytest.fixture
+def terminate_at(monkeypatch):
+    """arm(n): the n-th objective evaluation sends this process SIGTERM, as a job scheduler would."""
+    return _at_objective_call(monkeypatch, lambda: signal.raise_signal(signal.SIGTERM))
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ def available_devices() -> list[str]:
     return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m diffprog.check",
+def main(argv: Sequence[str] | None = None, prog: str = "python -m diffprog.check") -> int:
+    parser = argparse.ArgumentParser(prog=prog,
                                      description="Check every built-in op's backward against autograd and finite differences.")
     parser.add_argument("--ops", nargs="*", default=None, metavar="OP", help="only these ops (default: all)")
     parser.add_argument("--dtypes", nargs="*", default=list(DTYPES), choices=list(DTYPES),

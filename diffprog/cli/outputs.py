@@ -3,6 +3,8 @@ and the pictures of the run (a labelled contact sheet, the objective per step, a
 optimization as a GIF of contact sheets), every file atomically."""
 from __future__ import annotations
 
+import shlex
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +17,14 @@ from ..optvis.units import unit_seed
 from ..plots import plot_loss_curves
 
 MAX_CURVES = 12  # more lines than this make the objective plot unreadable
+
+
+def command_line() -> str:
+    """How this run was started, as a shell line to record beside its outputs: `diffprog TOOL …` or
+    `python scripts/….py …`."""
+    if Path(sys.argv[0]).name == "diffprog":
+        return "diffprog " + shlex.join(sys.argv[1:])
+    return "python " + shlex.join(sys.argv)
 
 
 def write_run_pictures(out: Path, images: torch.Tensor, labels: Sequence[str], history: list[list[float]],

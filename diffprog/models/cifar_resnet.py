@@ -59,11 +59,3 @@ def cifar_resnet(depth: int) -> CifarResNet:
     if (depth - 2) % 6:
         raise ValueError(f"CIFAR ResNet depth must be 6n + 2 (20, 32, 44, 56, 110), got {depth}")
     return CifarResNet((depth - 2) // 6)
-
-
-def load_idelbayev_state_dict(path: str) -> dict[str, torch.Tensor]:
-    """The checkpoint format of the pretrained CIFAR ResNets: {'state_dict': …} saved from
-    DataParallel, every key prefixed 'module.'."""
-    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
-    state = checkpoint.get("state_dict", checkpoint) if isinstance(checkpoint, dict) else checkpoint
-    return {k.removeprefix("module."): v for k, v in state.items()}

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from .clip_models import Clip
-from .registry import ModelError
+from .errors import ModelError
 
 
 class EnsembleModel(nn.Module):

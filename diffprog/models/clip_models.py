@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,9 @@ import torch
 from torch import nn
 
 from ..imaging import InputSpec
-from .registry import ASSETS, ModelError
+from .errors import ModelError
+from .registry import ASSETS
+from .weights import unpickler_reason
 
 EMBEDDED_CLIPS = {"scenes-clip": ASSETS / "scenes_clip", "scenes-clip-seed1": ASSETS / "scenes_clip_seed1"}
 DEFAULT_CLIP = "scenes-clip"
@@ -109,6 +112,10 @@ def load_clip(name: str = DEFAULT_CLIP, pretrained: str | None = None, device: s
         if tag is not None and not Path(tag).is_file():
             raise ModelError(_offline_message(name, tag, error)) from error
         raise ModelError(f"could not load CLIP {name!r} from {tag or model_id}: {error}") from error
+    except pickle.UnpicklingError as error:
+        raise ModelError(f"refusing to load CLIP checkpoint {tag!r}: its pickle asks for more than tensors "
+                         f"({unpickler_reason(error)}), and loading it would run code from the file. Use "
+                         f"a checkpoint that holds a state_dict, or a .safetensors file") from None
     except (OSError, ValueError, KeyError) as error:
         raise ModelError(f"could not load CLIP {name!r} from {tag or model_id}: {error}") from error
     cfg = model.visual.preprocess_cfg

@@ -19,16 +19,15 @@ from torch import nn
 
 from ..data.shapes import CLASSES as SHAPE_CLASSES
 from ..imaging import InputSpec
-from .cifar_resnet import cifar_resnet, load_idelbayev_state_dict
+from .cifar_resnet import cifar_resnet
+from .errors import ModelError
 from .shapes_cnn import shapes_cnn
+from .weights import read_state_dict
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
+#: The embedded models: diffprog/assets, in a checkout a link to the top-level assets/.
+ASSETS = (Path(__file__).resolve().parents[1] / "assets").resolve()
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-
-
-class ModelError(ValueError):
-    """A model name that is not known, or weights that cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -84,19 +83,6 @@ def model_names() -> list[str]:
     return list(_BUILDERS) + _torchvision_names()
 
 
-def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
-    if not path.is_file():
-        raise ModelError(f"weights file {str(path)!r} does not exist")
-    try:
-        state = load_idelbayev_state_dict(str(path))
-    except Exception as exc:
-        raise ModelError(f"cannot read weights {str(path)!r}: {type(exc).__name__}: {str(exc).rstrip('.')}. "
-                         "Expected a file written by torch.save(model.state_dict(), path)") from None
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise ModelError(f"weights {str(path)!r} do not hold a state_dict (a dict of tensors)")
-    return state
-
-
 def _load_into(model: nn.Module, state: dict[str, torch.Tensor], path: Path, name: str) -> None:
     try:
         model.load_state_dict(state)
@@ -108,12 +94,15 @@ def _load_into(model: nn.Module, state: dict[str, torch.Tensor], path: Path, nam
 def _torchvision_model(name: str, weights: str | Path | None) -> tuple[nn.Module, ModelSpec]:
     import torchvision
 
-    if weights is not None and Path(weights).suffix:  # a local file
+    enum = torchvision.models.get_model_weights(name)
+    if weights is not None and (Path(weights).suffix or Path(weights).exists()):  # a local file
         model = torchvision.models.get_model(name, weights=None)
-        _load_into(model, _read_state_dict(Path(weights)), Path(weights), name)
+        _load_into(model, read_state_dict(Path(weights)), Path(weights), name)
         classes: tuple[str, ...] = ()
     else:
-        enum = torchvision.models.get_model_weights(name)
+        if weights not in (None, "DEFAULT") and str(weights) not in enum.__members__:
+            raise ModelError(f"{name!r} has no pretrained weights {str(weights)!r} and no such file exists: give a "
+                             f"weights file, or one of {', '.join(['DEFAULT', *enum.__members__])}")
         chosen = enum[str(weights)] if weights not in (None, "DEFAULT") else enum.DEFAULT
         try:
             model = torchvision.models.get_model(name, weights=chosen)
@@ -137,7 +126,7 @@ def load_model(name: str = DEFAULT_MODEL, weights: str | Path | None = None) -> 
         path = Path(weights) if weights is not None else spec.default_weights
         if path is None:
             raise ModelError(f"model {name!r} needs weights: pass --weights PATH ({spec.description})")
-        _load_into(model, _read_state_dict(path), path, name)
+        _load_into(model, read_state_dict(path), path, name)
         return model.eval(), spec
     if name in _torchvision_names():
         model, spec = _torchvision_model(name, weights)

@@ -12,7 +12,9 @@ import torch
 from torch import nn
 
 from ..data.captioned_scenes import IMAGE_SIZE
-from .registry import ASSETS, ModelError
+from .errors import ModelError
+from .registry import ASSETS
+from .weights import read_state_dict
 
 DECODER_WEIGHTS = ASSETS / "scene_decoder.pt"
 LATENT_DIM = 32
@@ -47,11 +49,12 @@ def load_scene_decoder(path: str | Path | None = None) -> SceneDecoder:
     card = path.with_suffix(".json")
     meta = json.loads(card.read_text()) if card.exists() else {}
     decoder = SceneDecoder(meta.get("latent_dim", LATENT_DIM), meta.get("width", 16))
+    state = read_state_dict(path, "generator weights")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
         decoder.load_state_dict({k: v.float() for k, v in state.items()})
-    except Exception as error:
-        raise ModelError(f"cannot load generator weights {str(path)!r}: {error}") from error
+    except RuntimeError as error:
+        raise ModelError(f"generator weights {str(path)!r} do not fit the scene decoder: "
+                         f"{str(error).splitlines()[-1].strip()}") from None
     return decoder.eval()
 
 

@@ -1,0 +1,101 @@
+"""Make images that maximize units of a network: argmax_x h_lj(x) + λR(x) by gradient ascent.
+
+With no arguments: every class of the embedded shapes classifier, as a labelled contact sheet.
+
+    python scripts/visualize_unit.py
+    python scripts/visualize_unit.py --layer block2.conv2 --units 0-15
+    python scripts/visualize_unit.py --model cifar10-resnet20 --weights ../shared/weights/cifar10-resnet/resnet20.th
+    python scripts/visualize_unit.py --list-layers
+    torchrun --nproc_per_node=4 scripts/visualize_unit.py --layer block2.conv2 --units all   # 4 GPUs/processes
+
+Writes to a fresh folder: unit_XXXX.png with unit_XXXX.json (every setting, seed, versions, final
+objective), contact_sheet.png, objective.png (objective per step), optimization.gif with --gif,
+run.json. Ctrl-C stops and still writes the current images.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+
+import torch
+
+from diffprog.cli.device import pick_device
+from diffprog.cli.options import add_run_options, add_step_options, run_settings
+from diffprog.cli.outputs import command_line, write_unit_outputs
+from diffprog.cli.units import parse_units
+from diffprog.io import fresh_dir
+from diffprog.models import DEFAULT_MODEL, ModelError, load_model
+from diffprog.optvis import OUTPUT, LayerError, distributed, list_layers
+from diffprog.optvis.param import DECAY, PARAMETERIZATIONS, parameterization
+from diffprog.optvis.units import KINDS, layer_channels, visualize_units
+from diffprog.steps import exit_code
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default=DEFAULT_MODEL,
+                   help=f"shapes-cnn (embedded), cifar10-resnet20/32, or a torchvision name (default {DEFAULT_MODEL})")
+    p.add_argument("--weights", help="weights file (state_dict); torchvision models default to their DEFAULT weights")
+    p.add_argument("--layer", default=OUTPUT, help=f"dotted layer path, or '{OUTPUT}' for the classes (default)")
+    p.add_argument("--units", "--unit", default="all", help="'all' (default), '7', '0-63' or '1,3,5-7'")
+    p.add_argument("--objective", default="auto", choices=KINDS,
+                   help="auto (default): logit for the output, channel mean for other layers")
+    p.add_argument("--size", type=int, help="image size in pixels (default: twice the model's input size, "
+                   "at most 224); the network sees its own input size")
+    add_step_options(p, steps=256, lr_help="default 0.05")
+    p.add_argument("--param", default="fourier", choices=[k for k in PARAMETERIZATIONS if k != "generator"],
+                   help="the image's spectrum (default), its pixels, or a drawing of solid shapes")
+    p.add_argument("--decay", type=float, default=DECAY,
+                   help=f"Fourier 1/f exponent: higher is smoother (default {DECAY}; Lucid uses 1.0)")
+    p.add_argument("--batch", type=int, default=None,
+                   help="units rendered together (default: 32 on CPU; on GPU as many as fit, found by probing)")
+    p.add_argument("--seed", type=int, default=0, help="seed; unit u's image uses seed·1000003 + u (default 0)")
+    add_run_options(p, network="the network", compiled="the model, cut after --layer,")
+    p.add_argument("--out", default="outputs/visualize_unit",
+                   help="output folder (default outputs/visualize_unit; a numbered sibling if not empty)")
+    p.add_argument("--list-layers", action="store_true", help="list every layer with its output shape and exit")
+    return p
+
+
+def main(argv=None, prog: str | None = None) -> int:
+    args = build_parser(prog).parse_args(argv)
+    try:
+        model, spec = load_model(args.model, args.weights)
+        device = pick_device(args.device)
+        if args.list_layers:
+            for info in list_layers(model.to(device), torch.zeros(1, 3, spec.input_size, spec.input_size, device=device)):
+                print(f"{info.name:<32} {info.kind:<20} {str(info.shape):<18}" + (f" runs {info.calls}×" if info.calls > 1 else ""))
+            return 0
+        channels = layer_channels(model.to(device), args.layer, spec.input_size, device)
+        units = parse_units(args.units, channels, args.layer)
+        size = args.size or min(2 * spec.input_size, 224)
+        param = parameterization(args.param, size, decay=args.decay)
+        run = run_settings(args, device)
+    except (ModelError, LayerError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    labels = [f"{u} {spec.classes[u]}" if args.layer == OUTPUT and u < len(spec.classes) else f"unit {u}" for u in units]
+    rank, world, mine = 0, 1, units
+    if distributed.launched_by_torchrun():
+        rank, world, device = distributed.start(device.type)
+        mine = distributed.share(units, rank, world)
+    result = visualize_units(model, args.layer, mine, kind=args.objective, seed=args.seed, batch=args.batch,
+                             param=param, input_spec=spec.input,
+                             run=dataclasses.replace(run, device=device, progress=rank == 0))
+    if world > 1:
+        result = distributed.gather(result, mine, units, rank)
+        distributed.finish()
+        if rank != 0:
+            return 0
+    out = fresh_dir(args.out)
+    settings = {"model": args.model, "weights": args.weights or (str(spec.default_weights) if spec.default_weights else None),
+                "layer": args.layer, "objective": args.objective, "size": size, "input_size": spec.input_size,
+                "steps": args.steps, "lr": param.lr if run.lr is None else run.lr, "optimizer": args.optimizer, "param": args.param, "decay": args.decay,
+                "seed": args.seed, "device": str(device), "amp": args.amp, "compile": args.compile,
+                "processes": world,
+                "command": command_line()}
+    write_unit_outputs(out, result, units, labels, settings, scale=max(1, 128 // size), gif=args.gif)
+    status = "interrupted; wrote the current images" if result.interrupted else "done"
+    print(f"{status}: {len(units)} units → {out}/contact_sheet.png")
+    return exit_code(result.interrupted)
