@@ -170,6 +170,10 @@ def load_image(path: str | os.PathLike) -> tuple[torch.Tensor, dict]:
             facts = {"mode": opened.mode, "size": image.size, "format": opened.format}
     except UnidentifiedImageError:
         raise ImageReadError(f"cannot read image {str(path)!r}: not an image format Pillow knows") from None
+    except Image.DecompressionBombError as exc:
+        declared = str(exc).split("exceeds")[0].replace("Image size", "").strip(" ()")
+        raise ImageReadError(f"cannot read image {str(path)!r}: it declares {declared}, more than Pillow decodes "
+                             f"safely (a decompression bomb?); resize it to a real size first") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageReadError(f"cannot read image {str(path)!r}: {exc} (truncated or damaged file?)") from None
     if image.width == 0 or image.height == 0:

@@ -4,9 +4,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 import torch
 
-from diffprog.check import command, call, check_function
+from diffprog.check import Report, call, check_function, command
 from diffprog.check.builtin import SPECS, OpSpec
 
 
@@ -79,3 +80,11 @@ def test_command_line_exits_non_zero_when_an_op_fails(monkeypatch, capsys):
     monkeypatch.setitem(SPECS, "cube", OpSpec("cube", CubeWithWrongBackward.apply, lambda x: x ** 3, _cases()))
     assert command.main(["--ops", "cube", "--dtypes", "float64"]) == 1
     assert "FAIL" in capsys.readouterr().out
+
+
+def test_a_check_of_nothing_does_not_pass():
+    with pytest.raises(ValueError, match="at least one case"):
+        check_function(torch.tanh, torch.tanh, {})
+    with pytest.raises(ValueError, match="not torch.int64"):
+        check_function(torch.tanh, torch.tanh, _cases(), dtypes=[torch.int64])
+    assert not Report([]).passed

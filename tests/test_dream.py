@@ -182,8 +182,18 @@ def test_ctrl_c_keeps_the_current_dream_at_full_size(shapes, interrupt_at):
     assert not torch.equal(result.image, photo)
 
 
-@pytest.mark.parametrize("settings, message", [(dict(octaves=0), "octaves must be at least 1, got 0"),
-                                               (dict(steps=0), "steps must be at least 1, got 0")])
+@pytest.mark.parametrize("settings, message", [
+    (dict(octaves=0), "octaves must be at least 1, got 0"), (dict(steps=0), "steps must be at least 1, got 0"),
+    (dict(lr=float("nan")), "lr must be a finite number above 0, got nan"), (dict(tile=0), "tile must be at least 1"),
+    (dict(octave_scale=1.0), "octave_scale must be a finite number above 1"), (dict(margin=-1), "margin must be"),
+])
 def test_settings_that_cannot_dream_are_refused_before_any_work(shapes, settings, message):
     with pytest.raises(SettingsError, match=message):
         _dream(shapes, _photo(), **settings)
+
+
+def test_a_nan_image_is_refused_not_dreamed_into_nan(shapes):
+    photo = _photo()
+    photo[0, 3, 4] = float("nan")
+    with pytest.raises(SettingsError, match="NaN or inf"):
+        _dream(shapes, photo)

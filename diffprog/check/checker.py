@@ -75,7 +75,8 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return all(r.passed for r in self.results)
+        """True when something was checked and every check passed (an empty report has not passed)."""
+        return bool(self.results) and all(r.passed for r in self.results)
 
     def failures(self) -> list[CaseResult]:
         return [r for r in self.results if not r.passed]
@@ -211,6 +212,13 @@ def check_function(function: Callable, reference: Callable, cases: Mapping[str, 
     """
     if callable(cases) and not isinstance(cases, Mapping):
         cases = {"default": cases}
+    if not cases or not dtypes or not devices:
+        raise ValueError("check_function needs at least one case, one dtype and one device: a check of nothing "
+                         "would pass without checking anything")
+    integral = [d for d in dtypes if not d.is_floating_point]
+    if integral:
+        raise ValueError(f"check_function compares floating-point results and gradients, not {integral[0]}: give "
+                         f"dtypes among {', '.join(DTYPES)}")
     op_name = name or getattr(function, "__name__", "function")
     results = []
     for device in devices:

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from diffprog.cli.device import pick_device
-from diffprog.cli.options import add_run_options, add_step_options, run_settings
-from diffprog.cli.outputs import command_line, write_clip_outputs
+from diffprog.cli.options import add_run_options, add_seed_option, add_step_options, real, run_settings, whole
+from diffprog.cli.outputs import command_line, writable, write_clip_outputs, write_failed
 from diffprog.data.captioned_scenes import single_object_captions
 from diffprog.io import ImageReadError, fresh_dir, load_image
 from diffprog.models import ModelError
@@ -42,7 +43,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                    help="text to match (repeatable); ':WEIGHT' sets its weight (default 1), negative pushes away")
     p.add_argument("--image-prompt", action="append", default=[], metavar="PATH[:WEIGHT]",
                    help="image whose CLIP embedding to match (repeatable), with an optional weight")
-    p.add_argument("--contrast", type=float, default=0.0, metavar="W",
+    p.add_argument("--contrast", type=real(0, 100), default=0.0, metavar="W",
                    help="also push away from the --against captions, total weight W (default 0: off); rewards "
                    "what tells the prompt apart from its neighbours, e.g. the shape rather than the colour alone")
     p.add_argument("--against", action="append", default=[], metavar="TEXT",
@@ -59,22 +60,22 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--param", default="fourier", choices=PARAMETERIZATIONS,
                    help="what is optimized: the image's spectrum (default), its pixels, solid shapes on a plain "
                    "background (kind, colour, place, size, rotation each), or a generator's latent")
-    p.add_argument("--objects", type=int, default=1, help="shapes per image with --param shapes (default 1)")
-    p.add_argument("--restarts", type=int, default=1, metavar="R",
+    p.add_argument("--objects", type=whole(1, 16), default=1, help="shapes per image with --param shapes (default 1)")
+    p.add_argument("--restarts", type=whole(1, 64), default=1, metavar="R",
                    help="optimize R candidates per image and keep the one CLIP scores highest (default 1)")
     p.add_argument("--generator", metavar="PATH",
                    help="generator weights for --param generator (default: the embedded scene decoder)")
-    p.add_argument("--cutouts", type=int, default=crops.COUNT,
+    p.add_argument("--cutouts", type=whole(1, 512), default=crops.COUNT,
                    help=f"random crops per image and step (default {crops.COUNT})")
-    p.add_argument("--cutout-min", type=float, default=crops.MIN_FRACTION,
+    p.add_argument("--cutout-min", type=real(0, 1, low_open=True), default=crops.MIN_FRACTION,
                    help=f"smallest crop side as a fraction of the image side (default {crops.MIN_FRACTION})")
-    p.add_argument("--size", type=int, default=SIZE, help=f"image size in pixels (default {SIZE}; "
+    p.add_argument("--size", type=whole(8, 2048), default=SIZE, help=f"image size in pixels (default {SIZE}; "
                    "the generator's own size with --param generator)")
     add_step_options(p, steps=STEPS, lr_help=f"default {Fourier.lr}; {Drawing.lr} for --param shapes, "
                      f"{Generator.lr} for --param generator")
-    p.add_argument("--tv", type=float, default=0.0, help="weight of the total-variation penalty (default 0)")
-    p.add_argument("--images", type=int, default=1, help="images to make, seeds SEED, SEED+1, … (default 1)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the first image (default 0)")
+    p.add_argument("--tv", type=real(0, 100), default=0.0, help="weight of the total-variation penalty (default 0)")
+    p.add_argument("--images", type=whole(1, 256), default=1, help="images to make, seeds SEED, SEED+1, … (default 1)")
+    add_seed_option(p, "seed of the first image (default 0)")
     add_run_options(p, network="CLIP", compiled="CLIP's image tower")
     p.add_argument("--out", default="outputs/clip_optimize",
                    help="output folder (default outputs/clip_optimize; a numbered sibling if not empty)")
@@ -110,8 +111,6 @@ def main(argv=None, prog: str | None = None) -> int:
         if not prompts:
             raise PromptError("no prompts: give at least one --prompt TEXT (e.g. --prompt 'a red star') "
                               "or --image-prompt PATH")
-        if args.images < 1:
-            raise ValueError(f"--images must be at least 1, got {args.images}")
         device = pick_device(args.device)
         init = load_image(args.init)[0][None] if args.init else None
         generator = load_scene_decoder(args.generator) if args.param == "generator" else None
@@ -122,6 +121,7 @@ def main(argv=None, prog: str | None = None) -> int:
         models = model_tags(args.model, args.pretrained)
         prompts = contrast_with(prompts, contrast_captions(args, models), args.contrast)
         clip = ensemble([load_clip(name, tag, device) for name, tag in models])
+        writable(args.out)
     except (PromptError, ModelError, ImageReadError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -132,7 +132,6 @@ def main(argv=None, prog: str | None = None) -> int:
     except (PromptError, SettingsError) as exc:  # raised before any work
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    out = fresh_dir(args.out)
     settings = {"model": args.model, "pretrained": args.pretrained, "prompts": [p.label for p in prompts],
                 "weights": [p.weight for p in prompts], "contrast": args.contrast, "init": args.init,
                 "param": args.param, "objects": args.objects, "restarts": args.restarts,
@@ -141,7 +140,11 @@ def main(argv=None, prog: str | None = None) -> int:
                 "steps": args.steps, "lr": param.lr if args.lr is None else args.lr,
                 "tv": args.tv, "optimizer": args.optimizer, "device": str(device), "amp": args.amp,
                 "compile": args.compile, "command": command_line()}
-    write_clip_outputs(out, result, prompts, seeds, settings, gif=args.gif)
+    try:
+        out = fresh_dir(args.out)
+        write_clip_outputs(out, result, prompts, seeds, settings, gif=args.gif)
+    except OSError as error:
+        return write_failed(Path(args.out), error)
     status = "interrupted; wrote the current images" if result.interrupted else "done"
     best = ", ".join(f"{k}: {sum(v) / len(v):.3f}" for k, v in result.similarity.items())
     print(f"{status}: similarity {best} → {out}/contact_sheet.png")

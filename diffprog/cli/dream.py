@@ -20,7 +20,8 @@ import sys
 from pathlib import Path
 
 from diffprog.cli.device import pick_device
-from diffprog.cli.outputs import command_line
+from diffprog.cli.options import add_seed_option, real, whole
+from diffprog.cli.outputs import IMAGE_SUFFIXES, command_line, writable, write_failed
 from diffprog.io import ImageReadError, fresh_file, load_image, save_gif, save_like, to_pil, versions, write_json
 from diffprog.models import DEFAULT_MODEL, ModelError, load_model
 from diffprog.models.registry import ASSETS
@@ -61,17 +62,17 @@ def main(argv=None, prog: str | None = None) -> int:
     p.add_argument("--weights", help="weights file for the model")
     p.add_argument("--layer", action="append", help="LAYER or LAYER:WEIGHT, repeatable (default: the model's dream layer)")
     p.add_argument("--channels", help="maximize only these channels of the layer(s), e.g. 3,7")
-    p.add_argument("--class", dest="class_index", type=int, help="dream toward this class (log-probability)")
+    p.add_argument("--class", dest="class_index", type=whole(0, 1_000_000), help="dream toward this class (log-probability)")
     p.add_argument("--guide", help="guide image: dream toward its features at the layer(s)")
-    p.add_argument("--octaves", type=int, default=4, help="number of octaves (default 4)")
-    p.add_argument("--octave-scale", type=float, default=1.4, help="size ratio between octaves (default 1.4)")
-    p.add_argument("--steps", type=int, default=10, help="gradient steps per octave (default 10)")
-    p.add_argument("--lr", type=float, default=0.02, help="step size in [0, 1] pixel units (default 0.02)")
-    p.add_argument("--tile", type=int, default=512, help="tile size for large images (default 512)")
-    p.add_argument("--margin", type=int, default=64, help="context around each tile (default 64)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random jitter (default 0)")
+    p.add_argument("--octaves", type=whole(1, 12), default=4, help="number of octaves (default 4)")
+    p.add_argument("--octave-scale", type=real(1, 4, low_open=True), default=1.4, help="size ratio between octaves (default 1.4)")
+    p.add_argument("--steps", type=whole(1, 10_000), default=10, help="gradient steps per octave (default 10)")
+    p.add_argument("--lr", type=real(0, 1, low_open=True), default=0.02, help="step size in [0, 1] pixel units (default 0.02)")
+    p.add_argument("--tile", type=whole(16, 8192), default=512, help="tile size for large images (default 512)")
+    p.add_argument("--margin", type=whole(0, 1024), default=64, help="context around each tile (default 64)")
+    add_seed_option(p, "seed of the random jitter (default 0)")
     p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
-    p.add_argument("--zoom-frames", type=int, default=0, help="write an N-frame infinite-zoom GIF instead")
+    p.add_argument("--zoom-frames", type=whole(0, 1000), default=0, help="write an N-frame infinite-zoom GIF instead")
     args = p.parse_args(argv)
     try:
         image, facts = load_image(args.image)
@@ -79,6 +80,7 @@ def main(argv=None, prog: str | None = None) -> int:
         device = pick_device(args.device)
         model = model.to(device)
         objective = build_objective(model, spec, args)
+        writable(args.out, suffixes=None if args.zoom_frames else IMAGE_SUFFIXES)
     except (ImageReadError, ModelError, LayerError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -98,15 +100,21 @@ def main(argv=None, prog: str | None = None) -> int:
     except SettingsError as exc:  # raised before any work
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    target = fresh_file(out.with_suffix(".gif") if args.zoom_frames else out)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if args.zoom_frames:
+            save_gif([to_pil(f) for f in frames], target)
+            write_json(target.with_suffix(".json"), {**record, "frames": len(frames)})
+        else:
+            save_like(result.image, target, facts)
+            write_json(target.with_suffix(".json"), {**record, "objective_per_octave": result.history,
+                                                     "interrupted": result.interrupted})
+    except OSError as error:
+        target.unlink(missing_ok=True)  # the image without its JSON would be an output nobody can reproduce
+        return write_failed(target, error)
     if args.zoom_frames:
-        target = fresh_file(out.with_suffix(".gif"))
-        save_gif([to_pil(f) for f in frames], target)
-        write_json(target.with_suffix(".json"), {**record, "frames": len(frames)})
         print(f"wrote {target} ({len(frames)} frames)")
         return 0
-    target = fresh_file(out)
-    save_like(result.image, target, facts)
-    write_json(target.with_suffix(".json"), {**record, "objective_per_octave": result.history,
-                                             "interrupted": result.interrupted})
     print(("interrupted; wrote the current dream to " if result.interrupted else "wrote ") + str(target))
     return exit_code(result.interrupted)

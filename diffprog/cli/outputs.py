@@ -3,6 +3,7 @@ and the pictures of the run (a labelled contact sheet, the objective per step, a
 optimization as a GIF of contact sheets), every file atomically."""
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,38 @@ from ..optvis.units import unit_seed
 from ..plots import plot_loss_curves
 
 MAX_CURVES = 12  # more lines than this make the objective plot unreadable
+
+
+class OutputError(ValueError):
+    """An output path that cannot be written: says which flag, which path and why."""
+
+
+#: The image formats the commands write, by extension.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def writable(path: str | os.PathLike, flag: str = "--out", suffixes: tuple[str, ...] | None = None) -> Path:
+    """`path` if its folder can be created and written (and, with `suffixes`, it ends in one of them);
+    else OutputError naming the flag. Checked before any work, so a bad path costs nothing."""
+    path = Path(path)
+    if suffixes is not None and path.suffix.lower() not in suffixes:
+        raise OutputError(f"cannot write {flag} {str(path)!r}: give a file name ending in {', '.join(suffixes)}")
+    probe = path.absolute().parent
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(f"cannot write {flag} {str(path)!r}: {str(probe)!r} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {flag} {str(path)!r}: no permission to write in {str(probe)!r}")
+    return path
+
+
+def write_failed(target: Path, error: OSError) -> int:
+    """Say in one line that writing the outputs failed (every file is written whole or not at all, so
+    nothing partial is left) and return the exit code 1."""
+    print(f"error: could not write the outputs to {target}: {error.strerror or error}; nothing partial was left",
+          file=sys.stderr)
+    return 1
 
 
 def command_line() -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from diffprog.cli.options import SEED_RANGE, real, whole
 from diffprog.cli.outputs import command_line
 from diffprog.data.shapes import CLASSES
 from diffprog.devices import default_device
@@ -32,11 +33,11 @@ from diffprog.training.classifier import INPUT_SIZE, MEAN, ROBUST_EPS, STD, trai
 
 def main(argv=None, prog: str | None = None) -> int:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seed", type=int, default=0, help="seed for data, initialization and order (default 0)")
-    parser.add_argument("--epochs", type=int, default=12, help="epochs of fresh procedural data (default 12)")
-    parser.add_argument("--per-epoch", type=int, default=16384, help="images per epoch (default 16384)")
-    parser.add_argument("--width", type=int, default=24, help="channels of the first block (default 24)")
-    parser.add_argument("--adversarial", type=float, default=ROBUST_EPS, metavar="EPS",
+    parser.add_argument("--seed", type=whole(*SEED_RANGE), default=0, help="seed for data, initialization and order (default 0)")
+    parser.add_argument("--epochs", type=whole(1, 1000), default=12, help="epochs of fresh procedural data (default 12)")
+    parser.add_argument("--per-epoch", type=whole(128, 10_000_000), default=16384, help="images per epoch (default 16384)")
+    parser.add_argument("--width", type=whole(1, 512), default=24, help="channels of the first block (default 24)")
+    parser.add_argument("--adversarial", type=real(0, 1), default=ROBUST_EPS, metavar="EPS",
                         help=f"train on adversarial images within ±EPS per pixel (pixels in [0, 1]; default "
                              f"{ROBUST_EPS} ≈ 8/255, as the shipped models; 0: plain training)")
     parser.add_argument("--device", default=str(default_device()),

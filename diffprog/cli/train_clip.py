@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from diffprog.cli.options import SEED_RANGE, real, whole
 from diffprog.cli.outputs import command_line
 from diffprog.data.captioned_scenes import HELD_OUT
 from diffprog.devices import default_device
@@ -33,15 +34,15 @@ from diffprog.training.clip import save_scenes_clip, train_scenes_clip
 
 def main(argv=None, prog: str | None = None) -> int:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seed", type=int, default=0, help="seed for data, initialization and order (default 0)")
-    parser.add_argument("--steps", type=int, default=3600, help="optimizer steps (default 3600)")
-    parser.add_argument("--batch", type=int, default=256, help="scenes per step, one per caption (default 256)")
-    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of AdamW (default 2e-3)")
-    parser.add_argument("--adversarial", type=float, default=0.0, metavar="EPS",
+    parser.add_argument("--seed", type=whole(*SEED_RANGE), default=0, help="seed for data, initialization and order (default 0)")
+    parser.add_argument("--steps", type=whole(1, 1_000_000), default=3600, help="optimizer steps (default 3600)")
+    parser.add_argument("--batch", type=whole(2, 65_536), default=256, help="scenes per step, one per caption (default 256)")
+    parser.add_argument("--lr", type=real(0, 10, low_open=True), default=2e-3, help="peak learning rate of AdamW (default 2e-3)")
+    parser.add_argument("--adversarial", type=real(0, 1), default=0.0, metavar="EPS",
                         help="train on adversarial images within ±EPS per pixel (pixels in [0, 1]; 0: plain)")
     parser.add_argument("--device", default=str(default_device()),
                         help="cpu or cuda (default: cuda when available)")
-    parser.add_argument("--workers", type=int, default=0,
+    parser.add_argument("--workers", type=whole(0, 64), default=0,
                         help="processes drawing scenes ahead of the optimizer (default 0; same result)")
     parser.add_argument("--name", default="scenes_clip", help="folder name in --out (default scenes_clip)")
     parser.add_argument("--out", default="assets", help="parent folder (default assets)")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 
+from diffprog.cli.options import SEED_RANGE, whole
 from diffprog.cli.outputs import command_line
 from diffprog.devices import default_device
 from diffprog.io import atomic_path, versions, write_json
@@ -27,9 +28,9 @@ from diffprog.training.scene_decoder import PIXEL_SCALE, train_scene_decoder
 
 def main(argv=None, prog: str | None = None) -> int:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seed", type=int, default=0, help="seed for data, initialization and order (default 0)")
-    parser.add_argument("--steps", type=int, default=1500, help="optimizer steps (default 1500)")
-    parser.add_argument("--batch", type=int, default=128, help="scenes per step (default 128)")
+    parser.add_argument("--seed", type=whole(*SEED_RANGE), default=0, help="seed for data, initialization and order (default 0)")
+    parser.add_argument("--steps", type=whole(1, 1_000_000), default=1500, help="optimizer steps (default 1500)")
+    parser.add_argument("--batch", type=whole(2, 65_536), default=128, help="scenes per step (default 128)")
     parser.add_argument("--device", default=str(default_device()),
                         help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--name", default="scene_decoder", help="file stem in --out (default scene_decoder)")

@@ -12,6 +12,7 @@ import copy
 
 import torch
 
+from diffprog.cli.options import SEED_RANGE, whole
 from diffprog.data import two_spirals
 from diffprog.io import fresh_dir, versions, write_json
 from diffprog.lecture import fit_classifier, mlp
@@ -22,10 +23,10 @@ from diffprog.steps import exit_code
 
 def main(argv=None, prog: str | None = None) -> int:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=1500, help="full-batch steps per optimizer (default 1500)")
-    parser.add_argument("--hidden", type=int, default=64, help="units per hidden layer (default 64)")
-    parser.add_argument("--points", type=int, default=200, help="points per spiral (default 200)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for data and initialization (default 0)")
+    parser.add_argument("--steps", type=whole(1, 1_000_000), default=1500, help="full-batch steps per optimizer (default 1500)")
+    parser.add_argument("--hidden", type=whole(1, 4096), default=64, help="units per hidden layer (default 64)")
+    parser.add_argument("--points", type=whole(2, 100_000), default=200, help="points per spiral (default 200)")
+    parser.add_argument("--seed", type=whole(*SEED_RANGE), default=0, help="seed for data and initialization (default 0)")
     parser.add_argument("--out", default="outputs/train_mlp", help="output folder (default outputs/train_mlp; "
                         "a numbered sibling is used if it is not empty)")
     args = parser.parse_args(argv)

@@ -17,8 +17,9 @@ def parse_units(text: str, count: int, layer: str) -> list[int]:
         if not match:
             raise ValueError(f"cannot read units {text!r}: write 'all', '7', '0-63' or '1,3,5-7'")
         low, high = int(match[1]), int(match[2] or match[1])
+        if high >= count:
+            raise LayerError(f"unit {high} is out of range: layer {layer!r} has {count} channels (units 0–{count - 1})")
+        if low > high:
+            raise ValueError(f"units {part.strip()!r} is an empty range: write LOW-HIGH with LOW ≤ HIGH, e.g. '{high}-{low}'")
         units.extend(range(low, high + 1))
-    bad = [u for u in units if u >= count]
-    if bad:
-        raise LayerError(f"unit {bad[0]} is out of range: layer {layer!r} has {count} channels (units 0–{count - 1})")
     return units

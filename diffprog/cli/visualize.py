@@ -17,12 +17,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from pathlib import Path
 
 import torch
 
 from diffprog.cli.device import pick_device
-from diffprog.cli.options import add_run_options, add_step_options, run_settings
-from diffprog.cli.outputs import command_line, write_unit_outputs
+from diffprog.cli.options import add_run_options, add_seed_option, add_step_options, real, run_settings, whole
+from diffprog.cli.outputs import command_line, writable, write_failed, write_unit_outputs
 from diffprog.cli.units import parse_units
 from diffprog.io import fresh_dir
 from diffprog.models import DEFAULT_MODEL, ModelError, load_model
@@ -41,16 +42,16 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--units", "--unit", default="all", help="'all' (default), '7', '0-63' or '1,3,5-7'")
     p.add_argument("--objective", default="auto", choices=KINDS,
                    help="auto (default): logit for the output, channel mean for other layers")
-    p.add_argument("--size", type=int, help="image size in pixels (default: twice the model's input size, "
+    p.add_argument("--size", type=whole(8, 2048), help="image size in pixels (default: twice the model's input size, "
                    "at most 224); the network sees its own input size")
     add_step_options(p, steps=256, lr_help="default 0.05")
     p.add_argument("--param", default="fourier", choices=[k for k in PARAMETERIZATIONS if k != "generator"],
                    help="the image's spectrum (default), its pixels, or a drawing of solid shapes")
-    p.add_argument("--decay", type=float, default=DECAY,
+    p.add_argument("--decay", type=real(0, 4), default=DECAY,
                    help=f"Fourier 1/f exponent: higher is smoother (default {DECAY}; Lucid uses 1.0)")
-    p.add_argument("--batch", type=int, default=None,
+    p.add_argument("--batch", type=whole(1, 4096), default=None,
                    help="units rendered together (default: 32 on CPU; on GPU as many as fit, found by probing)")
-    p.add_argument("--seed", type=int, default=0, help="seed; unit u's image uses seed·1000003 + u (default 0)")
+    add_seed_option(p, "seed; unit u's image uses seed·1000003 + u (default 0)")
     add_run_options(p, network="the network", compiled="the model, cut after --layer,")
     p.add_argument("--out", default="outputs/visualize_unit",
                    help="output folder (default outputs/visualize_unit; a numbered sibling if not empty)")
@@ -72,6 +73,7 @@ def main(argv=None, prog: str | None = None) -> int:
         size = args.size or min(2 * spec.input_size, 224)
         param = parameterization(args.param, size, decay=args.decay)
         run = run_settings(args, device)
+        writable(args.out)
     except (ModelError, LayerError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -88,14 +90,17 @@ def main(argv=None, prog: str | None = None) -> int:
         distributed.finish()
         if rank != 0:
             return 0
-    out = fresh_dir(args.out)
     settings = {"model": args.model, "weights": args.weights or (str(spec.default_weights) if spec.default_weights else None),
                 "layer": args.layer, "objective": args.objective, "size": size, "input_size": spec.input_size,
                 "steps": args.steps, "lr": param.lr if run.lr is None else run.lr, "optimizer": args.optimizer, "param": args.param, "decay": args.decay,
                 "seed": args.seed, "device": str(device), "amp": args.amp, "compile": args.compile,
                 "processes": world,
                 "command": command_line()}
-    write_unit_outputs(out, result, units, labels, settings, scale=max(1, 128 // size), gif=args.gif)
+    try:
+        out = fresh_dir(args.out)
+        write_unit_outputs(out, result, units, labels, settings, scale=max(1, 128 // size), gif=args.gif)
+    except OSError as error:
+        return write_failed(Path(args.out), error)
     status = "interrupted; wrote the current images" if result.interrupted else "done"
     print(f"{status}: {len(units)} units → {out}/contact_sheet.png")
     return exit_code(result.interrupted)

@@ -17,6 +17,7 @@ formula runs eagerly from then on.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import warnings
 from collections.abc import Callable
@@ -28,6 +29,10 @@ FUSE_MIN_NUMEL = 1 << 16
 # Inductor's CPU backend leaves kernels with symbolic sizes serial unless the thread count is chosen at run time.
 _COMPILE_OPTIONS = {"cpp.dynamic_threads": True}
 _state = {"mode": os.environ.get("DIFFPROG_FUSION", "auto")}
+if not torch.cuda.is_available():
+    # compiling imports torch.utils.cpp_extension, which warns "No CUDA runtime is found" on every
+    # machine without a GPU where a CUDA toolkit is installed: nothing a CPU user can act on
+    logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
 if _state["mode"] not in MODES:
     raise ValueError(f"DIFFPROG_FUSION must be one of {MODES}, got {_state['mode']!r}")
 

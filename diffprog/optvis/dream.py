@@ -18,6 +18,7 @@ the network's stride; an image whose size is not a multiple of it is padded by r
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -32,7 +33,7 @@ from . import objectives as obj
 from .layers import forward_to, list_layers, resolve
 from .objectives import Objective
 from .render import frozen
-from .settings import at_least
+from .settings import SettingsError, at_least
 
 
 @dataclass
@@ -120,6 +121,15 @@ def dream(model: nn.Module, image: torch.Tensor, objective: Objective, *, input_
     """
     at_least("octaves", octaves)
     at_least("steps", steps)
+    at_least("tile", tile)
+    at_least("margin", margin, 0)
+    at_least("jitter", jitter, 0)
+    for name, value, low in (("lr", lr, 0.0), ("octave_scale", octave_scale, 1.0)):
+        if not (math.isfinite(value) and value > low):
+            raise SettingsError(f"{name} must be a finite number above {low:g}, got {value}")
+    if image.dim() != 3 or image.shape[0] != 3 or not torch.isfinite(image).all():
+        raise SettingsError(f"image must be (3, H, W) with finite values in [0, 1], got shape {tuple(image.shape)}"
+                            + ("" if image.dim() != 3 or torch.isfinite(image).all() else " with NaN or inf in it"))
     input_spec = input_spec or InputSpec(max(image.shape[-2:]))
     device = as_device(device)
     model = model.to(device).eval()

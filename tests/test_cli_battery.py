@@ -1,0 +1,88 @@
+"""Every numeric option of every command, walked through its boundaries: the command refuses the
+value before any work, naming the flag and the allowed range, exits 2 (argparse's convention),
+shows no traceback and writes nothing. Output paths that cannot be written are refused the same way."""
+from __future__ import annotations
+
+import argparse
+import importlib
+
+import pytest
+
+from diffprog.cli.main import TOOLS
+
+#: what each command needs besides the option under test to get past argument parsing
+REQUIRED = {"clip": ["--prompt", "a red star"]}
+
+
+class _Parsed(Exception):
+    pass
+
+
+def _parser_of(tool: str) -> argparse.ArgumentParser:
+    """The parser a command builds (its main is stopped right at parse_args)."""
+    module = importlib.import_module(TOOLS[tool][0])
+    seen = {}
+    original = argparse.ArgumentParser.parse_args
+
+    def capture(self, args=None, namespace=None):
+        seen["parser"] = self
+        raise _Parsed
+
+    argparse.ArgumentParser.parse_args = capture
+    try:
+        module.main([], prog=f"diffprog {tool}")
+    except _Parsed:
+        pass
+    finally:
+        argparse.ArgumentParser.parse_args = original
+    return seen["parser"]
+
+
+def _numeric_options():
+    for tool in TOOLS:
+        for action in _parser_of(tool)._actions:
+            if action.type in (int, float):
+                yield pytest.param(tool, action, None, id=f"{tool} {action.option_strings[0]} unchecked")
+            bounds = getattr(action.type, "bounds", None)
+            if bounds is None:
+                continue
+            low, high = bounds
+            step = 1 if isinstance(low, int) else abs(high - low) / 1e3 or 1
+            for value in (low - step, high + step, "nan", "inf", "-inf", "lots", "9" * 30):
+                yield pytest.param(tool, action, str(value), id=f"{tool} {action.option_strings[0]}={value}")
+
+
+@pytest.mark.parametrize("tool, action, value", list(_numeric_options()))
+def test_an_out_of_range_value_is_refused_before_any_work(tool, action, value, tmp_path, capsys):
+    assert value is not None, f"{action.option_strings[0]} of `diffprog {tool}` takes any {action.type.__name__}: " \
+                              "give it a checked type (diffprog.cli.options.whole or real)"
+    out = tmp_path / "out"
+    module = importlib.import_module(TOOLS[tool][0])
+    with pytest.raises(SystemExit) as exited:
+        module.main([*REQUIRED.get(tool, []), f"{action.option_strings[0]}={value}", "--out", str(out)],
+                    prog=f"diffprog {tool}")
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert action.option_strings[0] in err and "must be" in err and "Traceback" not in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("tool, args", [("visualize", []), ("clip", REQUIRED["clip"]), ("dream", [])])
+def test_an_output_path_under_a_file_is_refused_before_any_work(tool, args, tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    module = importlib.import_module(TOOLS[tool][0])
+    target = blocker / ("out.png" if tool == "dream" else "out")
+    assert module.main([*args, "--out", str(target)], prog=f"diffprog {tool}") == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "is a file, not a folder" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+@pytest.mark.parametrize("name", ["dream.bmp", "dream.webp", "dream.json"])
+def test_dream_refuses_an_extension_it_does_not_write(name, tmp_path, capsys):
+    from diffprog.cli import dream
+
+    assert dream.main(["--out", str(tmp_path / name)]) == 2
+    assert "give a file name ending in .png, .jpg, .jpeg" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
