@@ -231,3 +231,15 @@ def test_embedded_clips_match_their_model_cards_and_compose_unseen_pairs(name, f
     metrics = zero_shot_metrics(load_clip(name), n=120)
     assert metrics["seen_colour_shape_accuracy"] > 0.9 and metrics["seen_position_accuracy"] > 0.9
     assert metrics["held_out_colour_shape_accuracy"] > 0.4  # chance: 1/36
+
+
+def test_offline_a_pretrained_tag_fails_at_once_quietly_and_whole(monkeypatch, capfd):
+    import diffprog.models.clip_models as clip_models
+
+    monkeypatch.setattr(clip_models, "_hub_reachable", lambda *a, **k: False)
+    with pytest.raises(ModelError) as refused:
+        load_clip("RN50", "openai")
+    message = str(refused.value)
+    assert "huggingface.co cannot be reached" in message and message.endswith("--model scenes-clip")
+    err = capfd.readouterr().err
+    assert "Retrying" not in err and "Failed to download" not in err, err

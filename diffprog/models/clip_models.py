@@ -12,8 +12,12 @@ exactly as it loads a model from the Hugging Face hub.
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import pickle
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,12 +70,39 @@ class Clip:
         return nn.functional.normalize(self.model.encode_image(self.input.prepare(images)).float(), dim=-1)
 
 
-def _offline_message(name: str, tag: str, error: Exception) -> str:
-    return (f"could not get the pretrained weights {tag!r} of open_clip model {name!r} ({error.__class__.__name__}: "
-            f"{str(error).splitlines()[0][:200]}). Without network, download the checkpoint on a machine that "
-            f"has one (open_clip caches it under ~/.cache/huggingface/hub) and pass its path: "
-            f"--model {name} --pretrained PATH/open_clip_pytorch_model.bin; or use the embedded offline model "
-            f"--model {DEFAULT_CLIP}")
+def _offline_message(name: str, tag: str, reason: str) -> str:
+    return (f"could not get the pretrained weights {tag!r} of open_clip model {name!r}: {reason}. Without "
+            f"network, download the checkpoint on a machine that has one (open_clip caches it under "
+            f"~/.cache/huggingface/hub) and pass its path: --model {name} --pretrained "
+            f"PATH/open_clip_pytorch_model.bin; or use the embedded offline model --model {DEFAULT_CLIP}")
+
+
+def _hub_reachable(host: str = "huggingface.co", seconds: float = 3.0) -> bool:
+    """Whether the model hub answers at all (one connection attempt, not the hub client's retries)."""
+    try:
+        socket.create_connection((host, 443), timeout=seconds).close()
+        return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def _offline_hub(offline: bool) -> Iterator[None]:
+    """With offline, the hub client reads its cache only and open_clip's download errors are not
+    logged (the ModelError says it all); restored on exit."""
+    if not offline:
+        yield
+        return
+    from huggingface_hub import constants
+
+    before = constants.HF_HUB_OFFLINE
+    constants.HF_HUB_OFFLINE = True
+    logging.disable(logging.ERROR)
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE = before
+        logging.disable(logging.NOTSET)
 
 
 def load_clip(name: str = DEFAULT_CLIP, pretrained: str | None = None, device: str | torch.device = "cpu") -> Clip:
@@ -106,11 +137,16 @@ def load_clip(name: str = DEFAULT_CLIP, pretrained: str | None = None, device: s
             tags = open_clip.list_pretrained_tags_by_model(name)
             raise ModelError(f"unknown pretrained tag {pretrained!r} for {name!r}: known tags are "
                              f"{', '.join(tags) or 'none'}; or pass the path of a checkpoint file")
+    offline = tag is not None and not Path(tag).is_file() and not _hub_reachable()
     try:
-        model, _, preprocess = open_clip.create_model_and_transforms(model_id, pretrained=tag, device=device)
+        with _offline_hub(offline):
+            model, _, preprocess = open_clip.create_model_and_transforms(model_id, pretrained=tag, device=device)
     except RuntimeError as error:
+        if offline:
+            raise ModelError(_offline_message(name, tag, "huggingface.co cannot be reached from this machine and "
+                                              "the checkpoint is not in the local cache")) from None
         if tag is not None and not Path(tag).is_file():
-            raise ModelError(_offline_message(name, tag, error)) from error
+            raise ModelError(_offline_message(name, tag, f"the download failed ({type(error).__name__})")) from error
         raise ModelError(f"could not load CLIP {name!r} from {tag or model_id}: {error}") from error
     except pickle.UnpicklingError as error:
         raise ModelError(f"refusing to load CLIP checkpoint {tag!r}: its pickle asks for more than tensors "
