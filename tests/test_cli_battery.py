@@ -86,3 +86,33 @@ def test_dream_refuses_an_extension_it_does_not_write(name, tmp_path, capsys):
     assert dream.main(["--out", str(tmp_path / name)]) == 2
     assert "give a file name ending in .png, .jpg, .jpeg" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 64 KiB tmpfs (root only): every output is refused for lack of space."""
+    import shutil
+    import subprocess
+
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    if shutil.which("mount") is None or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_disk_ends_in_one_line_and_leaves_no_partial_file(full_disk, capsys):
+    from diffprog.cli import dream
+    from diffprog.ops import get_fusion, set_fusion
+
+    before = get_fusion()
+    set_fusion("off")  # no compiling: the dream itself is not under test
+    try:
+        code = dream.main(["--out", str(full_disk / "dream.png"), "--octaves", "1", "--steps", "1", "--device", "cpu"])
+    finally:
+        set_fusion(before)
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    assert list(full_disk.iterdir()) == []
