@@ -83,14 +83,14 @@ def test_generator_run_makes_images_of_the_generators_size(tmp_path):
     (("--prompt", "a red star", "--model", "scenes-clip,scenes-clip-seed1", "--pretrained", "openai"),
      "1 comma-separated entries for 2 --model names"),
     (("--prompt", "a red star", "--against", "a red cross"), "--against has no effect without --contrast"),
-    (("--prompt", "a red star", "--param", "shapes", "--objects", "0"), "objects must be at least 1, got 0"),
-    (("--prompt", "a red star", "--restarts", "0"), "restarts must be at least 1, got 0"),
-    (("--prompt", "a red star", "--images", "0"), "--images must be at least 1, got 0"),
+    (("--prompt", "a red star", "--param", "shapes", "--objects", "0"), "--objects: must be a whole number in [1, 16], got 0"),
+    (("--prompt", "a red star", "--restarts", "0"), "--restarts: must be a whole number in [1, 64], got 0"),
+    (("--prompt", "a red star", "--images", "0"), "--images: must be a whole number in [1, 256], got 0"),
     (("--prompt", "a red star", "--objects", "2"), "--objects sets the shapes of --param shapes"),
     (("--prompt", "a red star", "--param", "shapes", "--init", "assets/sample_landscape.png"),
      "init image starts a fourier or pixel image"),
     (("--prompt", "a lighthouse", "--model", "ViT-B-32", "--contrast", "1"), "give them with --against"),
-    (("--prompt", "a red star", "--cutout-min", "2"), "cutout_min is the smallest crop side"),
+    (("--prompt", "a red star", "--cutout-min", "2"), "--cutout-min: must be a number in (0, 1], got 2"),
 ])
 def test_bad_input_gets_a_clear_error_and_writes_nothing(tmp_path, args, message):
     done = _run(*args, "--steps", "1", "--out", str(tmp_path / "x"), check=False)

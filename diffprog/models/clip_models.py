@@ -27,7 +27,7 @@ from torch import nn
 from ..imaging import InputSpec
 from .errors import ModelError
 from .registry import ASSETS
-from .weights import unpickler_reason
+from .weights import refused_by_weights_only, unpickler_reason
 
 EMBEDDED_CLIPS = {"scenes-clip": ASSETS / "scenes_clip", "scenes-clip-seed1": ASSETS / "scenes_clip_seed1"}
 DEFAULT_CLIP = "scenes-clip"
@@ -149,6 +149,9 @@ def load_clip(name: str = DEFAULT_CLIP, pretrained: str | None = None, device: s
             raise ModelError(_offline_message(name, tag, f"the download failed ({type(error).__name__})")) from error
         raise ModelError(f"could not load CLIP {name!r} from {tag or model_id}: {error}") from error
     except pickle.UnpicklingError as error:
+        if not refused_by_weights_only(error):
+            raise ModelError(f"could not load CLIP {name!r} from {tag!r}: not a checkpoint torch can read ({error})") \
+                from None
         raise ModelError(f"refusing to load CLIP checkpoint {tag!r}: its pickle asks for more than tensors "
                          f"({unpickler_reason(error)}), and loading it would run code from the file. Use "
                          f"a checkpoint that holds a state_dict, or a .safetensors file") from None

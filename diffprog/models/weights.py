@@ -33,6 +33,10 @@ def read_state_dict(path: str | Path, what: str = "weights") -> dict[str, torch.
         else:
             state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
+        if not refused_by_weights_only(exc):  # not a pickle at all: damaged, or not a checkpoint
+            raise ModelError(f"cannot read {what} {str(path)!r}: not a checkpoint torch can read "
+                             f"({_unpickler_text(exc)}). Expected a file written by torch.save(model.state_dict(), "
+                             "path) or a .safetensors file") from None
         reason = unpickler_reason(exc)
         raise ModelError(f"refusing to load {what} {str(path)!r}: its pickle asks for more than tensors "
                          f"({reason}), and loading it would run code from the file. Use a file that holds a "
@@ -51,6 +55,20 @@ def unpickler_reason(error: Exception) -> str:
     """What torch's weights-only unpickler refused, e.g. 'unsupported GLOBAL posix.system'."""
     for line in str(error).splitlines():
         for mark in ("WeightsUnpickler error:", "Trying to load "):
-            if mark in line:
+            if mark in line and "GLOBAL" in line:
                 return line.split(mark, 1)[1].split(" was not an allowed")[0].split(" whose module")[0].strip()[:160]
-    return type(error).__name__
+    return _unpickler_text(error)
+
+
+def _unpickler_text(error: Exception) -> str:
+    """The unpickler's own complaint, e.g. 'Unsupported operand 110', without torch's advice around it."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    useful = [line for line in lines if not line.startswith(("Weights only load failed", "Please file an issue",
+                                                             "Check the documentation"))]
+    return (useful[0] if useful else type(error).__name__).removeprefix("WeightsUnpickler error:").strip()[:160]
+
+
+def refused_by_weights_only(error: Exception) -> bool:
+    """Whether torch's weights-only unpickler refused something the file asks for (a function or class
+    to call: 'unsupported GLOBAL …'), rather than the file not being a checkpoint at all."""
+    return "GLOBAL" in str(error)
