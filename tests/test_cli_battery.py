@@ -116,3 +116,14 @@ def test_a_full_disk_ends_in_one_line_and_leaves_no_partial_file(full_disk, caps
     err = capsys.readouterr().err
     assert "No space left on device" in err and "Traceback" not in err
     assert list(full_disk.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, message", [(["--class", "5000"], "--class 5000 is out of range: model 'shapes-cnn' has 13"),
+                                           (["--channels", "3,x"], "cannot read units '3,x'"),
+                                           (["--channels", "500"], "'block3.conv' has 96 channels")])
+def test_dream_checks_its_class_and_channels_against_the_model(args, message, tmp_path, capsys):
+    from diffprog.cli import dream
+
+    assert dream.main([*args, "--out", str(tmp_path / "d.png")]) == 2
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -22,11 +22,13 @@ from pathlib import Path
 from diffprog.cli.device import pick_device
 from diffprog.cli.options import add_seed_option, real, whole
 from diffprog.cli.outputs import IMAGE_SUFFIXES, command_line, writable, write_failed
+from diffprog.cli.units import parse_units
 from diffprog.io import ImageReadError, fresh_file, load_image, save_gif, save_like, to_pil, versions, write_json
 from diffprog.models import DEFAULT_MODEL, ModelError, load_model
 from diffprog.models.registry import ASSETS
-from diffprog.optvis import LayerError, SettingsError, objectives as obj, resolve
+from diffprog.optvis import OUTPUT, LayerError, SettingsError, objectives as obj, resolve
 from diffprog.optvis.dream import dream, guide_objective, zoom_frames
+from diffprog.optvis.units import layer_channels
 from diffprog.steps import exit_code
 
 SAMPLE = ASSETS / "sample_landscape.png"
@@ -40,6 +42,10 @@ def parse_layers(specs: list[str]) -> list[tuple[str, float]]:
 def build_objective(model, spec, args) -> obj.Objective:
     layers = parse_layers(args.layer or ([spec.dream_layer] if spec.dream_layer else []))
     if args.class_index is not None:
+        classes = layer_channels(model, OUTPUT, spec.input_size, next(model.parameters()).device)
+        if args.class_index >= classes:
+            raise LayerError(f"--class {args.class_index} is out of range: model {args.model!r} has {classes} classes "
+                             f"(0–{classes - 1})")
         return obj.class_log_prob(args.class_index)
     if not layers:
         raise LayerError(f"model {args.model!r} has no default DeepDream layer: pass --layer (see "
@@ -49,7 +55,8 @@ def build_objective(model, spec, args) -> obj.Objective:
     if args.guide:
         return guide_objective(model, load_image(args.guide)[0], layers, spec.input)
     if args.channels:
-        units = [int(u) for u in args.channels.split(",")]
+        device = next(model.parameters()).device
+        units = [parse_units(args.channels, layer_channels(model, n, spec.input_size, device), n) for n, _ in layers][0]
         return sum(w * sum(obj.channel(n, u) for u in units) for n, w in layers)
     return sum(w * obj.layer_l2(n) for n, w in layers)
 
