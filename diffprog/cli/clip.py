@@ -137,7 +137,7 @@ def main(argv=None, prog: str | None = None) -> int:
                 "param": args.param, "objects": args.objects, "restarts": args.restarts,
                 "generator": args.generator, "cutouts": args.cutouts, "cutout_min": args.cutout_min,
                 "size": int(result.images.shape[-1]),
-                "steps": args.steps, "lr": param.lr if args.lr is None else args.lr,
+                "steps": args.steps, "lr": run.lr_for(param),
                 "tv": args.tv, "optimizer": args.optimizer, "device": str(device), "amp": args.amp,
                 "compile": args.compile, "command": command_line()}
     try:

@@ -56,8 +56,8 @@ def build_objective(model, spec, args) -> obj.Objective:
         return guide_objective(model, load_image(args.guide)[0], layers, spec.input)
     if args.channels:
         device = next(model.parameters()).device
-        units = [parse_units(args.channels, layer_channels(model, n, spec.input_size, device), n) for n, _ in layers][0]
-        return sum(w * sum(obj.channel(n, u) for u in units) for n, w in layers)
+        units = {n: parse_units(args.channels, layer_channels(model, n, spec.input_size, device), n) for n, _ in layers}
+        return sum(w * sum(obj.channel(n, u) for u in units[n]) for n, w in layers)
     return sum(w * obj.layer_l2(n) for n, w in layers)
 
 

@@ -92,7 +92,7 @@ def main(argv=None, prog: str | None = None) -> int:
             return 0
     settings = {"model": args.model, "weights": args.weights or (str(spec.default_weights) if spec.default_weights else None),
                 "layer": args.layer, "objective": args.objective, "size": size, "input_size": spec.input_size,
-                "steps": args.steps, "lr": param.lr if run.lr is None else run.lr, "optimizer": args.optimizer, "param": args.param, "decay": args.decay,
+                "steps": args.steps, "lr": run.lr_for(param), "optimizer": args.optimizer, "param": args.param, "decay": args.decay,
                 "seed": args.seed, "device": str(device), "amp": args.amp, "compile": args.compile,
                 "processes": world,
                 "command": command_line()}

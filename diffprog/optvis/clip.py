@@ -185,4 +185,6 @@ def clip_optimize(clip: Clip, prompts: Sequence[Prompt], *, param: Parameterizat
                       final.tolist() if restarts > 1 else None, [result.facts[i] for i in kept])
 
 
-__all__ = ['PromptError', 'Prompt', 'parse_prompt', 'parse_image_prompt', 'contrast_with', 'prompt_embeddings', 'ImageTower', 'image_tower', 'ClipResult', 'cosines', 'restart_seeds', 'clip_optimize', 'SIZE', 'STEPS', 'INIT_SD', 'SettingsError']
+__all__ = ["PromptError", "Prompt", "parse_prompt", "parse_image_prompt", "contrast_with", "prompt_embeddings",
+           "ImageTower", "image_tower", "ClipResult", "cosines", "restart_seeds", "clip_optimize", "SIZE", "STEPS",
+           "INIT_SD", "SettingsError"]

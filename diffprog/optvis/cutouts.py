@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .settings import SettingsError, at_least
+from .settings import SettingsError
 from .transforms import PerImageRandom
 
 #: Cutouts per image and step in CLIP guidance.
@@ -29,6 +29,18 @@ COUNT = 32
 MIN_FRACTION = 0.8
 
 
+def check_cutouts(count: int, min_fraction: float, max_fraction: float = 1.0) -> None:
+    """Raise SettingsError unless count ≥ 1 and 0 < min_fraction ≤ max_fraction ≤ 1."""
+    if count < 1:
+        raise SettingsError(f"cutouts must be at least 1, got {count} (the crop count per image and step)")
+    if not 0 < max_fraction <= 1:
+        raise SettingsError(f"max_fraction is the largest crop side as a fraction of the image side: give one in "
+                            f"(0, 1], got {max_fraction}")
+    if not 0 < min_fraction <= max_fraction:
+        raise SettingsError(f"min_fraction (--cutout-min) is the smallest crop side as a fraction of the image "
+                            f"side: give one in (0, {max_fraction:g}], got {min_fraction}")
+
+
 @dataclass(frozen=True)
 class CutoutSpec:
     """The cutouts of CLIP guidance: `count` crops per image and step, sides uniform in
@@ -38,10 +50,7 @@ class CutoutSpec:
     noise: float = 0.05
 
     def __post_init__(self) -> None:
-        at_least("cutouts", self.count)
-        if not 0 < self.min_fraction <= 1:
-            raise SettingsError(f"cutout_min is the smallest crop side as a fraction of the image side: "
-                                f"give one in (0, 1], got {self.min_fraction}")
+        check_cutouts(self.count, self.min_fraction)
 
     def make(self, size: int, seed: int) -> Cutouts:
         """The transform: crops resized to `size` px, the noise pattern seeded by `seed`."""
@@ -59,10 +68,7 @@ class Cutouts:
 
     def __init__(self, count: int = 16, size: int = 64, min_fraction: float = 0.3, max_fraction: float = 1.0,
                  power: float = 1.0, flip: float = 0.5, noise: float = 0.05, seed: int = 0):
-        if count < 1:
-            raise ValueError(f"cutouts: count must be at least 1, got {count}")
-        if not 0 < min_fraction <= max_fraction <= 1:
-            raise ValueError(f"cutouts: need 0 < min_fraction ≤ max_fraction ≤ 1, got {min_fraction}, {max_fraction}")
+        check_cutouts(count, min_fraction, max_fraction)
         self.count, self.size = count, size
         self.min_fraction, self.max_fraction, self.power = min_fraction, max_fraction, power
         self.flip, self.noise, self.seed = flip, noise, seed

@@ -50,7 +50,7 @@ def gather(result: RenderResult, mine: Sequence[int], units: Sequence[int], rank
     common = set.intersection(*(set(c[3]) for c in collected if c[0]))
     snapshots = {s: torch.stack([collected[r][3][s][i] for r, i in order]) for s in sorted(common)}
     images = torch.stack([collected[r][1][i] for r, i in order])
-    facts = [collected[r][5][i] for r, i in order] if all(c[5] for c in collected if c[0]) else []
+    facts = [collected[r][5][i] for r, i in order]
     return RenderResult(images, history, snapshots, any(c[4] for c in collected), facts)
 
 

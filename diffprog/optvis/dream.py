@@ -127,9 +127,10 @@ def dream(model: nn.Module, image: torch.Tensor, objective: Objective, *, input_
     for name, value, low in (("lr", lr, 0.0), ("octave_scale", octave_scale, 1.0)):
         if not (math.isfinite(value) and value > low):
             raise SettingsError(f"{name} must be a finite number above {low:g}, got {value}")
-    if image.dim() != 3 or image.shape[0] != 3 or not torch.isfinite(image).all():
-        raise SettingsError(f"image must be (3, H, W) with finite values in [0, 1], got shape {tuple(image.shape)}"
-                            + ("" if image.dim() != 3 or torch.isfinite(image).all() else " with NaN or inf in it"))
+    if image.dim() != 3 or image.shape[0] != 3:
+        raise SettingsError(f"image must be (3, H, W) in [0, 1], got shape {tuple(image.shape)}")
+    if not torch.isfinite(image).all():
+        raise SettingsError("image has NaN or inf in it: give finite values in [0, 1]")
     input_spec = input_spec or InputSpec(max(image.shape[-2:]))
     device = as_device(device)
     model = model.to(device).eval()

@@ -35,13 +35,14 @@ def class_transfer(source: nn.Module, judge: nn.Module, classes: Sequence[int], 
                    input_spec: InputSpec, param: Parameterization, run: RunSettings) -> TransferReport:
     """For each seed, visualize every class of `source` (render's param and run settings); report
     how often `judge`, which reads images as `input_spec` says too, agrees."""
+    device = as_device(run.device)
+    judge = judge.eval().to(device)
     predictions = []
     for seed in seeds:
         result = visualize_units(source, "output", list(classes), seed=seed, param=param, input_spec=input_spec,
                                  run=run)
-        device = as_device(run.device)
         with torch.no_grad():
-            predicted = judge.eval().to(device)(input_spec.prepare(result.images.to(device))).argmax(1)
+            predicted = judge(input_spec.prepare(result.images.to(device))).argmax(1)
         predictions.append(predicted.cpu().tolist())
     hits = [[p == c for p, c in zip(row, classes)] for row in predictions]
     per_class = [sum(h[i] for h in hits) / len(hits) for i in range(len(classes))]

@@ -148,8 +148,8 @@ def render(model: nn.Module, objective: Objective, param: Parameterization | Non
         images_param = param(seeds).to(device)
         pipeline = standard_transforms(param.size) if transforms is None else list(transforms)
         rng = PerImageRandom(seeds, device)
-        lr = param.lr if run.lr is None else run.lr
-        opt = _make_optimizer(run.optimizer, [p for p in images_param.parameters() if p.requires_grad], lr)
+        opt = _make_optimizer(run.optimizer, [p for p in images_param.parameters() if p.requires_grad],
+                              run.lr_for(param))
         scores_per_step: list[torch.Tensor] = []
         snapshots: dict[int, torch.Tensor] = {}
 

@@ -48,3 +48,7 @@ class RunSettings:
             raise SettingsError(f"unknown optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
         if self.compile is not None and self.compile not in COMPILE_MODES:
             raise SettingsError(f"unknown compile mode {self.compile!r}: choose one of {', '.join(COMPILE_MODES)}")
+
+    def lr_for(self, param) -> float:
+        """The step size a run of `param` takes: lr, or the parameterization's own default."""
+        return param.lr if self.lr is None else self.lr
