@@ -29,17 +29,16 @@ def test_ops_benchmark_times_the_ops_it_is_asked_for():
     assert _rows(out) == ["relu", "layer_norm"]
 
 
-@pytest.mark.slow
-def test_unitvis_benchmark_prints_diffprog_plain_and_compiled_rows():
-    out = _run("benchmarks/unitvis.py", "--batches", "1", "--steps", "2", "--compile", "default")
-    rows = _rows(out)
-    assert {"diffprog", "plain PyTorch", "diffprog compiled (default)"} <= set(rows), out
+# The compiled rows (--compile MODE) are left to the GPU runbook: compiling costs a minute on 2 CPU
+# cores, and the compiled render itself is tested in test_truncate.py and test_clip.py.
+def test_unitvis_benchmark_prints_diffprog_and_plain_rows():
+    out = _run("benchmarks/unitvis.py", "--batches", "1", "--steps", "2")
+    assert {"diffprog", "plain PyTorch"} <= set(_rows(out)), out
 
 
-@pytest.mark.slow
-def test_clip_benchmark_prints_diffprog_plain_and_compiled_rows():
-    out = _run("benchmarks/clip.py", "--steps", "2", "--cutouts", "2", "--size", "64", "--compile", "default")
-    assert set(_rows(out)) == {"diffprog clip_optimize", "plain VQGAN-CLIP-style loop", "diffprog compiled (default)"}
+def test_clip_benchmark_prints_diffprog_and_plain_rows():
+    out = _run("benchmarks/clip.py", "--steps", "2", "--cutouts", "2", "--size", "64")
+    assert set(_rows(out)) == {"diffprog clip_optimize", "plain VQGAN-CLIP-style loop"}
 
 
 def test_clip_quality_benchmark_judges_drawings_and_finds_the_objectives_best_scene():

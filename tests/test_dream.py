@@ -136,7 +136,7 @@ def test_exif_orientation_is_honoured(tmp_path):
 
 @pytest.mark.parametrize("content,reason", [(None, "does not exist"), (b"", "empty"),
                                             (b"hello, not an image", "not an image"), ("truncated", "truncated")])
-def test_bad_input_gets_a_clear_error_and_nothing_is_written(tmp_path, content, reason):
+def test_bad_input_gets_a_clear_error_and_nothing_is_written(tmp_path, content, reason, run_tool):
     path = tmp_path / "bad.png"
     if content == "truncated":
         _write(path, "RGB")
@@ -146,9 +146,8 @@ def test_bad_input_gets_a_clear_error_and_nothing_is_written(tmp_path, content, 
     with pytest.raises(ImageReadError, match=reason):
         load_image(path)
     out = tmp_path / "dream.png"
-    done = subprocess.run([sys.executable, "scripts/deep_dream.py", "--image", str(path), "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 2 and "bad.png" in done.stderr and reason in done.stderr
+    code, _, err = run_tool("dream", "--image", str(path), "--out", str(out))
+    assert code == 2 and "bad.png" in err and reason in err
     assert list(tmp_path.glob("dream*")) == []
 
 

@@ -45,20 +45,20 @@ def test_list_layers_prints_names_and_shapes():
     assert "block2.conv2" in out and "(48, 16, 16)" in out and "output" in out
 
 
-def test_bad_layer_and_unit_give_clear_errors_and_write_nothing(tmp_path):
-    bad = _run("--layer", "block2.conv3", "--out", str(tmp_path / "x"), check=False)
-    assert bad.returncode == 2 and "block2.conv2" in bad.stderr
-    out_of_range = _run("--layer", "block2.conv2", "--units", "50", "--out", str(tmp_path / "x"), check=False)
-    assert out_of_range.returncode == 2 and "48 channels" in out_of_range.stderr
+def test_bad_layer_and_unit_give_clear_errors_and_write_nothing(tmp_path, run_tool):
+    code, _, err = run_tool("visualize", "--layer", "block2.conv3", "--out", str(tmp_path / "x"))
+    assert code == 2 and "block2.conv2" in err
+    code, _, err = run_tool("visualize", "--layer", "block2.conv2", "--units", "50", "--out", str(tmp_path / "x"))
+    assert code == 2 and "48 channels" in err
     assert not (tmp_path / "x").exists()
 
 
-def test_unavailable_or_unknown_device_is_refused_before_any_work(tmp_path):
+def test_unavailable_or_unknown_device_is_refused_before_any_work(tmp_path, run_tool):
     import torch
 
-    bad = _run("--device", "gpu", "--out", str(tmp_path / "x"), check=False)
-    assert bad.returncode == 2 and "unknown device 'gpu'" in bad.stderr
+    code, _, err = run_tool("visualize", "--device", "gpu", "--out", str(tmp_path / "x"))
+    assert code == 2 and "unknown device 'gpu'" in err
     if not torch.cuda.is_available():
-        no_cuda = _run("--device", "cuda", "--out", str(tmp_path / "x"), check=False)
-        assert no_cuda.returncode == 2 and "CUDA is not available" in no_cuda.stderr
+        code, _, err = run_tool("visualize", "--device", "cuda", "--out", str(tmp_path / "x"))
+        assert code == 2 and "CUDA is not available" in err
     assert not (tmp_path / "x").exists()

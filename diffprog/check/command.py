@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import torch
 
+from ..cli.device import device_name
 from .builtin import SPECS
 from .checker import DTYPES, Report
 
@@ -20,7 +21,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m diffprog.chec
     parser.add_argument("--ops", nargs="*", default=None, metavar="OP", help="only these ops (default: all)")
     parser.add_argument("--dtypes", nargs="*", default=list(DTYPES), choices=list(DTYPES),
                         help="dtypes to compare (gradcheck runs in float64); default: all four")
-    parser.add_argument("--devices", nargs="*", default=available_devices(),
+    parser.add_argument("--devices", nargs="*", type=device_name, default=available_devices(),
                         help="devices (default: cpu, and cuda when available)")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.ops or ()) - set(SPECS))

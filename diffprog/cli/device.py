@@ -1,6 +1,8 @@
 """The device named by --device, checked before any work (None: the default device rule)."""
 from __future__ import annotations
 
+import argparse
+
 import torch
 
 from ..devices import default_device
@@ -19,3 +21,12 @@ def pick_device(name: str | None) -> torch.device:
     if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
         raise ValueError(f"device {name!r} asked for, but this machine has {torch.cuda.device_count()} GPU(s)")
     return device
+
+
+def device_name(name: str) -> str:
+    """An argparse type for device names: `name` once pick_device accepts it, else exit 2 with its fix."""
+    try:
+        pick_device(name)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return name

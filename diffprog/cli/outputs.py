@@ -39,6 +39,8 @@ def writable(path: str | os.PathLike, flag: str = "--out", suffixes: tuple[str, 
         probe = probe.parent
     if not probe.is_dir():
         raise OutputError(f"cannot write {flag} {str(path)!r}: {str(probe)!r} is a file, not a folder")
+    if os.statvfs(probe).f_flag & os.ST_RDONLY:
+        raise OutputError(f"cannot write {flag} {str(path)!r}: {str(probe)!r} is on a read-only file system")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write {flag} {str(path)!r}: no permission to write in {str(probe)!r}")
     return path

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import torch
 
+from diffprog.cli.device import pick_device
 from diffprog.cli.options import SEED_RANGE, real, whole
-from diffprog.cli.outputs import command_line
+from diffprog.cli.outputs import command_line, writable
 from diffprog.data.shapes import CLASSES
-from diffprog.devices import default_device
 from diffprog.io import atomic_path, versions, write_json
 from diffprog.plots import plot_loss_curves
 from diffprog.steps import exit_code
@@ -40,13 +40,17 @@ def main(argv=None, prog: str | None = None) -> int:
     parser.add_argument("--adversarial", type=real(0, 1), default=ROBUST_EPS, metavar="EPS",
                         help=f"train on adversarial images within ±EPS per pixel (pixels in [0, 1]; default "
                              f"{ROBUST_EPS} ≈ 8/255, as the shipped models; 0: plain training)")
-    parser.add_argument("--device", default=str(default_device()),
-                        help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--name", default="shapes_cnn", help="file stem in --out (default shapes_cnn)")
     parser.add_argument("--out", default="assets", help="folder for the weights and card (default assets)")
     args = parser.parse_args(argv)
+    try:
+        device = str(pick_device(args.device))
+        writable(Path(args.out) / f"{args.name}.pt")
+    except ValueError as error:
+        parser.error(str(error))
 
-    result = train_shapes_classifier(args.seed, args.epochs, args.per_epoch, width=args.width, device=args.device,
+    result = train_shapes_classifier(args.seed, args.epochs, args.per_epoch, width=args.width, device=device,
                                      adversarial_eps=args.adversarial)
     out = Path(args.out)
     weights = out / f"{args.name}.pt"
@@ -57,7 +61,7 @@ def main(argv=None, prog: str | None = None) -> int:
     write_json(out / f"{args.name}.json", {
         "model": "shapes_cnn", "width": args.width, "classes": list(CLASSES), "input_size": INPUT_SIZE,
         "normalization": {"mean": list(MEAN), "std": list(STD)}, "seed": args.seed,
-        "command": command_line(), "device": args.device, "epochs": args.epochs,
+        "command": command_line(), "device": device, "epochs": args.epochs,
         "images_per_epoch": args.per_epoch, "adversarial_eps": args.adversarial,
         "held_out_accuracy": round(result.test_accuracy, 4),
         "held_out_per_class": {k: round(v, 4) for k, v in result.per_class_accuracy.items()},

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import torch
 
+from diffprog.cli.device import pick_device
 from diffprog.cli.options import SEED_RANGE, real, whole
-from diffprog.cli.outputs import command_line
+from diffprog.cli.outputs import command_line, writable
 from diffprog.data.captioned_scenes import HELD_OUT
-from diffprog.devices import default_device
 from diffprog.io import versions, write_json
 from diffprog.models.clip_models import SCENES_CLIP_CONFIG, SCENES_PREPROCESS
 from diffprog.plots import plot_loss_curves
@@ -40,15 +40,19 @@ def main(argv=None, prog: str | None = None) -> int:
     parser.add_argument("--lr", type=real(0, 10, low_open=True), default=2e-3, help="peak learning rate of AdamW (default 2e-3)")
     parser.add_argument("--adversarial", type=real(0, 1), default=0.0, metavar="EPS",
                         help="train on adversarial images within ±EPS per pixel (pixels in [0, 1]; 0: plain)")
-    parser.add_argument("--device", default=str(default_device()),
-                        help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--workers", type=whole(0, 64), default=0,
                         help="processes drawing scenes ahead of the optimizer (default 0; same result)")
     parser.add_argument("--name", default="scenes_clip", help="folder name in --out (default scenes_clip)")
     parser.add_argument("--out", default="assets", help="parent folder (default assets)")
     args = parser.parse_args(argv)
+    try:
+        device = str(pick_device(args.device))
+        writable(Path(args.out) / args.name / "model_card.json")
+    except ValueError as error:
+        parser.error(str(error))
 
-    result = train_scenes_clip(args.seed, args.steps, args.batch, args.lr, device=args.device,
+    result = train_scenes_clip(args.seed, args.steps, args.batch, args.lr, device=device,
                                adversarial_eps=args.adversarial, workers=args.workers)
     folder = Path(args.out) / args.name
     weights = save_scenes_clip(result.clip, folder)
@@ -56,7 +60,7 @@ def main(argv=None, prog: str | None = None) -> int:
                      title="Scenes CLIP: contrastive loss per step")
     write_json(folder / "model_card.json", {
         "model": "scenes-clip (open_clip CLIP)", "model_cfg": SCENES_CLIP_CONFIG, "preprocess_cfg": SCENES_PREPROCESS,
-        "seed": args.seed, "command": command_line(), "device": args.device, "steps": args.steps,
+        "seed": args.seed, "command": command_line(), "device": device, "steps": args.steps,
         "batch": args.batch, "lr": args.lr, "adversarial_eps": args.adversarial,
         "held_out_pairs": [f"{c} {s}" for c, s in HELD_OUT],
         "zero_shot": {k: round(v, 4) for k, v in result.metrics.items()},

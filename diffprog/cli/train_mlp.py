@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import copy
+from pathlib import Path
 
 import torch
 
 from diffprog.cli.options import SEED_RANGE, whole
+from diffprog.cli.outputs import writable, write_failed
 from diffprog.data import two_spirals
 from diffprog.io import fresh_dir, versions, write_json
 from diffprog.lecture import fit_classifier, mlp
@@ -30,6 +32,10 @@ def main(argv=None, prog: str | None = None) -> int:
     parser.add_argument("--out", default="outputs/train_mlp", help="output folder (default outputs/train_mlp; "
                         "a numbered sibling is used if it is not empty)")
     args = parser.parse_args(argv)
+    try:
+        writable(args.out)
+    except ValueError as error:
+        parser.error(str(error))
 
     x, y = two_spirals(args.points, seed=args.seed)
     torch.manual_seed(args.seed)
@@ -49,14 +55,17 @@ def main(argv=None, prog: str | None = None) -> int:
             print("interrupted: writing what was learned so far")
             break
 
-    out = fresh_dir(args.out)
-    plot_decision_boundaries(models, x, y, out / "decision_boundaries.png")
-    plot_loss_curves({k: h.loss for k, h in histories.items()}, out / "loss_curves.png",
-                     title="Two spirals: cross-entropy per step")
-    write_json(out / "results.json", {
-        "settings": vars(args), "versions": versions(),
-        "results": {k: {"final_loss": h.loss[-1], "train_accuracy": h.accuracy[-1], "steps": len(h.loss),
-                        "interrupted": h.interrupted} for k, h in histories.items()},
-    })
+    try:
+        out = fresh_dir(args.out)
+        plot_decision_boundaries(models, x, y, out / "decision_boundaries.png")
+        plot_loss_curves({k: h.loss for k, h in histories.items()}, out / "loss_curves.png",
+                         title="Two spirals: cross-entropy per step")
+        write_json(out / "results.json", {
+            "settings": vars(args), "versions": versions(),
+            "results": {k: {"final_loss": h.loss[-1], "train_accuracy": h.accuracy[-1], "steps": len(h.loss),
+                            "interrupted": h.interrupted} for k, h in histories.items()},
+        })
+    except OSError as error:
+        return write_failed(Path(args.out), error)
     print(f"wrote {out}/decision_boundaries.png, loss_curves.png, results.json")
     return exit_code(any(h.interrupted for h in histories.values()))

@@ -42,14 +42,14 @@ class SceneDecoder(nn.Module):
 def load_scene_decoder(path: str | Path | None = None) -> SceneDecoder:
     """The embedded decoder (assets/scene_decoder.pt, written by scripts/train_generator.py) or one
     at `path`, in eval mode."""
-    path = Path(path) if path is not None else DECODER_WEIGHTS
-    if not path.is_file():
-        raise ModelError(f"generator weights {str(path)!r} not found: "
+    if path is None and not DECODER_WEIGHTS.is_file():
+        raise ModelError(f"the embedded generator weights {str(DECODER_WEIGHTS)!r} are missing: "
                          "train them with python scripts/train_generator.py")
-    card = path.with_suffix(".json")
-    meta = json.loads(card.read_text()) if card.exists() else {}
-    decoder = SceneDecoder(meta.get("latent_dim", LATENT_DIM), meta.get("width", 16))
+    path = Path(path) if path is not None else DECODER_WEIGHTS
     state = read_state_dict(path, "generator weights")
+    card = path.with_suffix(".json")
+    meta = json.loads(card.read_text()) if card.is_file() else {}
+    decoder = SceneDecoder(meta.get("latent_dim", LATENT_DIM), meta.get("width", 16))
     try:
         decoder.load_state_dict({k: v.float() for k, v in state.items()})
     except RuntimeError as error:
