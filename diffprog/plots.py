@@ -13,9 +13,10 @@ import torch  # noqa: E402
 from .io import atomic_path  # noqa: E402
 
 
-def _save(fig, path: str | os.PathLike) -> None:
+def save_figure(fig, path: str | os.PathLike) -> None:
+    """Write `fig` to `path` atomically, as PNG or, for a .svg path, SVG; then close it."""
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
+        fig.savefig(tmp, dpi=120, bbox_inches="tight", format="svg" if str(path).endswith(".svg") else "png")
     plt.close(fig)
 
 
@@ -32,7 +33,7 @@ def plot_loss_curves(curves: Mapping[str, Sequence[float]], path: str | os.PathL
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 @torch.no_grad()
@@ -55,4 +56,4 @@ def plot_decision_boundaries(predictors: Mapping[str, Callable[[torch.Tensor], t
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_aspect("equal")
-    _save(fig, path)
+    save_figure(fig, path)

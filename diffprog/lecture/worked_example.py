@@ -37,6 +37,31 @@ SLIDE = {
 }
 
 
+def slide_network(x0: torch.Tensor, W0: torch.Tensor, W1: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """L = ½ (W1 tanh(W0 x0) − y)², on diffprog's ops (the graph `diffprog backprop --graph` draws)."""
+    return ops.euclidean_loss(ops.linear(ops.tanh(ops.linear(x0, W0)), W1), y)
+
+
+def slide_inputs() -> dict[str, torch.Tensor]:
+    """The slides' x0, W0, W1 (requiring grad) and y, in float64."""
+    return {"x0": torch.tensor(X0, dtype=torch.float64),
+            "W0": torch.tensor(W0, dtype=torch.float64, requires_grad=True),
+            "W1": torch.tensor(W1, dtype=torch.float64, requires_grad=True),
+            "y": torch.tensor([Y], dtype=torch.float64)}
+
+
+def shared_weight_network(x0: torch.Tensor, W: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Parameter sharing (slides: "Parameter sharing → sum gradients"): one W used twice,
+    L = ½ ‖W tanh(W x0) − y‖², so ∂L/∂W is the sum of the two uses' shares."""
+    return ops.euclidean_loss(ops.linear(ops.tanh(ops.linear(x0, W)), W), y)
+
+
+def shared_weight_inputs() -> dict[str, torch.Tensor]:
+    return {"x0": torch.tensor(X0, dtype=torch.float64),
+            "W": torch.tensor(W0, dtype=torch.float64, requires_grad=True),
+            "y": torch.tensor([Y, -Y], dtype=torch.float64)}
+
+
 def _one_iteration(linear, tanh, loss_fn, optimizer_cls) -> dict[str, object]:
     """Forward, backward and one SGD step; every value in the slides' layout, as Python floats."""
     x0 = torch.tensor(X0, dtype=torch.float64)

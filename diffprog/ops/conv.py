@@ -20,6 +20,7 @@ import torch
 from torch.autograd import Function
 
 from . import _autocast
+from ._dispatch import dispatches
 from ._validation import expect_same_device_dtype, expect_tensor, fail, pair
 
 
@@ -49,6 +50,7 @@ def _same_padding(kernel: tuple[int, int], dilation: tuple[int, int]) -> tuple[t
     return tuple((t // 2, t - t // 2) for t in total)  # type: ignore[return-value]
 
 
+@dispatches
 def conv2d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None,
            stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] | str = 0,
            dilation: int | tuple[int, int] = 1, groups: int = 1) -> torch.Tensor:

@@ -20,6 +20,7 @@ import torch
 from torch.autograd import Function
 
 from . import _autocast
+from ._dispatch import dispatches
 from ._validation import expect_floating, expect_same_device, expect_same_device_dtype, expect_tensor, fail
 
 
@@ -50,6 +51,7 @@ class LinearFunction(Function):
         return grad_input, grad_weight, grad_bias
 
 
+@dispatches
 def linear(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
     """y = x Wᵀ + b for input (…, n_in), weight (n_out, n_in), bias (n_out,); output (…, n_out)."""
     expect_tensor("linear", "input", input)
@@ -110,6 +112,7 @@ class EmbeddingFunction(Function):
         return grad, None, None, None, None
 
 
+@dispatches
 def embedding(input: torch.Tensor, weight: torch.Tensor, padding_idx: int | None = None,
               max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
               sparse: bool = False) -> torch.Tensor:

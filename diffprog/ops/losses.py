@@ -13,6 +13,7 @@ from torch.autograd import Function
 from ._fusion import fusable
 from ._precision import upcast
 from . import _autocast
+from ._dispatch import dispatches
 from ._validation import (
     expect_floating,
     expect_reduction,
@@ -112,6 +113,7 @@ def _squared_error(op: str, input, target, weight, reduction: str, k: float) -> 
     return _autocast.apply(SquaredErrorFunction, input.device, input, target, weight, reduction, k)
 
 
+@dispatches
 def mse_loss(input: torch.Tensor, target: torch.Tensor, size_average: bool | None = None,
              reduce: bool | None = None, reduction: str = "mean",
              weight: torch.Tensor | None = None) -> torch.Tensor:
@@ -120,6 +122,7 @@ def mse_loss(input: torch.Tensor, target: torch.Tensor, size_average: bool | Non
     return _squared_error("mse_loss", input, target, weight, reduction, 1.0)
 
 
+@dispatches
 def euclidean_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "sum") -> torch.Tensor:
     """The lecture's Euclidean loss L = ½ ‖x − y‖² = ½ Σ_i (x_i − y_i)², so ∂L/∂x = x − y.
 
@@ -244,6 +247,7 @@ class ProbCrossEntropyFunction(Function):
         return grad_x, grad_t, None, None, None
 
 
+@dispatches
 def cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None = None,
                   size_average: bool | None = None, ignore_index: int = -100,
                   reduce: bool | None = None, reduction: str = "mean",

@@ -28,6 +28,7 @@ from ._fusion import fusable
 from ._graph import attached
 from ._precision import upcast
 from . import _autocast
+from ._dispatch import dispatches
 from ._validation import expect_floating, expect_same_device, expect_tensor, fail
 
 
@@ -140,6 +141,7 @@ class LayerNormFunction(Function):
         return grad_x, None, grad_w, grad_b, None
 
 
+@dispatches
 def batch_norm(input: torch.Tensor, running_mean: torch.Tensor | None, running_var: torch.Tensor | None,
                weight: torch.Tensor | None = None, bias: torch.Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> torch.Tensor:
@@ -163,6 +165,7 @@ def batch_norm(input: torch.Tensor, running_mean: torch.Tensor | None, running_v
                            momentum, eps)
 
 
+@dispatches
 def layer_norm(input: torch.Tensor, normalized_shape, weight: torch.Tensor | None = None,
                bias: torch.Tensor | None = None, eps: float = 1e-5) -> torch.Tensor:
     """Layer norm over the last len(normalized_shape) dims of input (*, *normalized_shape)."""

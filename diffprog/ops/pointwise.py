@@ -15,6 +15,7 @@ from torch.autograd import Function
 from ._fusion import fusable
 from ._graph import attached
 from ._precision import upcast
+from ._dispatch import dispatches
 from ._validation import expect_floating, fail
 
 
@@ -157,24 +158,28 @@ class GELUFunction(Function):
         return gelu_grad(g_out, x, ctx.approximate), None
 
 
+@dispatches
 def tanh(input: torch.Tensor) -> torch.Tensor:
     """Hyperbolic tangent, elementwise; any shape."""
     expect_floating("tanh", input=input)
     return TanhFunction.apply(input)
 
 
+@dispatches
 def sigmoid(input: torch.Tensor) -> torch.Tensor:
     """Logistic sigmoid σ(x) = 1 / (1 + e^{−x}), elementwise; any shape."""
     expect_floating("sigmoid", input=input)
     return SigmoidFunction.apply(input)
 
 
+@dispatches
 def relu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
     """max(x, 0) elementwise; `inplace=True` overwrites `input` (as torch's does)."""
     expect_floating("relu", input=input)
     return LeakyReLUFunction.apply(input, 0.0, inplace)
 
 
+@dispatches
 def leaky_relu(input: torch.Tensor, negative_slope: float = 0.01, inplace: bool = False) -> torch.Tensor:
     """x for x > 0, negative_slope · x otherwise; `inplace=True` overwrites `input`."""
     expect_floating("leaky_relu", input=input)
@@ -183,6 +188,7 @@ def leaky_relu(input: torch.Tensor, negative_slope: float = 0.01, inplace: bool 
     return LeakyReLUFunction.apply(input, float(negative_slope), inplace)
 
 
+@dispatches
 def gelu(input: torch.Tensor, approximate: str = "none") -> torch.Tensor:
     """Gaussian error linear unit x Φ(x); `approximate='tanh'` uses the tanh formula."""
     expect_floating("gelu", input=input)
@@ -240,6 +246,7 @@ class DropoutFunction(Function):
         return g_out * mask, None, None
 
 
+@dispatches
 def dropout(input: torch.Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> torch.Tensor:
     """Zero each element with probability p and scale the rest by 1/(1 − p); identity when not training."""
     expect_floating("dropout", input=input)

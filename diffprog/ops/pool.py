@@ -14,6 +14,7 @@ import torch
 from torch.autograd import Function
 
 from ._graph import attached
+from ._dispatch import dispatches
 from ._validation import expect_floating, expect_tensor, fail, pair
 
 
@@ -130,6 +131,7 @@ def _check_window(op: str, x: torch.Tensor, kernel, stride, padding, dilation=(1
             fail(op, f"the padded input is smaller than the window {kernel}", input=x)
 
 
+@dispatches
 def max_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
                return_indices: bool = False):
     """Maximum over k×k windows of input (N, C, H, W) or (C, H, W); stride defaults to kernel_size.
@@ -146,6 +148,7 @@ def max_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, dilatio
     return (out, indices) if return_indices else out
 
 
+@dispatches
 def avg_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override: int | None = None) -> torch.Tensor:
     """Mean over k×k windows of input (N, C, H, W) or (C, H, W); stride defaults to kernel_size."""
@@ -161,6 +164,7 @@ def avg_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, ceil_mo
     return out.squeeze(0) if unbatched else out
 
 
+@dispatches
 def adaptive_avg_pool2d(input: torch.Tensor, output_size) -> torch.Tensor:
     """Average-pool input (N, C, H, W) or (C, H, W) to output_size (int, pair, None = keep that dim)."""
     op = "adaptive_avg_pool2d"

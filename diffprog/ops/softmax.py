@@ -18,6 +18,7 @@ from torch.autograd import Function
 from ._fusion import fusable
 from ._precision import upcast
 from . import _autocast
+from ._dispatch import dispatches
 from ._validation import expect_floating, fail
 
 
@@ -80,6 +81,7 @@ def _prepare(op: str, input: torch.Tensor, dim: int | None, dtype: torch.dtype |
     return input, _resolve_dim(op, input, dim)
 
 
+@dispatches
 def softmax(input: torch.Tensor, dim: int | None = None, _stacklevel: int = 3,
             dtype: torch.dtype | None = None) -> torch.Tensor:
     """Softmax along `dim` (probabilities summing to 1); `dtype` casts the input first."""
@@ -87,6 +89,7 @@ def softmax(input: torch.Tensor, dim: int | None = None, _stacklevel: int = 3,
     return _autocast.apply(SoftmaxFunction, input.device, input, dim)
 
 
+@dispatches
 def log_softmax(input: torch.Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype: torch.dtype | None = None) -> torch.Tensor:
     """log(softmax(x)) along `dim`, computed stably as x − logsumexp(x)."""
