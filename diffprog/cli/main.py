@@ -21,6 +21,8 @@ TOOLS = {
     "clip": ("diffprog.cli.clip", "CLIP-guided images from text and image prompts (scripts/clip_optimize.py)"),
     "check": ("diffprog.check.command", "check every built-in op against autograd and finite differences"),
     "backprop": ("diffprog.cli.backprop", "the lecture's worked backprop example (scripts/backprop_example.py)"),
+    "compare-optimizers": ("diffprog.cli.compare_optimizers",
+                           "black-box, first- and second-order optimization side by side (scripts/compare_optimizers.py)"),
     "train-mlp": ("diffprog.cli.train_mlp", "an MLP on two spirals with three optimizers (scripts/train_mlp.py)"),
     "train-classifier": ("diffprog.cli.train_classifier", "train the embedded shapes classifier"),
     "train-clip": ("diffprog.cli.train_clip", "train the embedded scenes CLIP"),
