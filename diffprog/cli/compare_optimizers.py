@@ -18,7 +18,7 @@ import argparse
 from pathlib import Path
 
 from diffprog.cli.options import add_seed_option, whole
-from diffprog.cli.outputs import command_line, writable, write_failed
+from diffprog.cli.outputs import add_out_folder, command_line, parse_checked, write_failed
 from diffprog.io import fresh_dir, versions, write_json
 from diffprog.lecture.ladder import LADDER, compare, plot_runs
 from diffprog.steps import exit_code
@@ -33,13 +33,8 @@ def main(argv=None, prog: str | None = None) -> int:
     parser.add_argument("--max-iterations", type=whole(1, 1_000_000), default=3000,
                         help="iterations per run at most (default 3000)")
     add_seed_option(parser, "seed of the black-box methods' random directions (default 0)")
-    parser.add_argument("--out", default="outputs/compare_optimizers",
-                        help="output folder (default outputs/compare_optimizers; a numbered sibling if it is not empty)")
-    args = parser.parse_args(argv)
-    try:
-        writable(args.out)
-    except ValueError as error:
-        parser.error(str(error))
+    add_out_folder(parser, "outputs/compare_optimizers")
+    args = parse_checked(parser, argv)
     results = compare(args.problems, args.budget, args.max_iterations, seed=args.seed)
     interrupted = any(run.interrupted for _, runs in results.values() for run in runs)
     try:

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from diffprog.cli.options import add_seed_option, real, whole
-from diffprog.cli.outputs import command_line, writable, write_failed
+from diffprog.cli.outputs import add_out_folder, command_line, parse_checked, write_failed
 from diffprog.io import fresh_dir, versions, write_json
 from diffprog.lecture.momentum import Quadratic, measure_rates, theoretical_rate
 from diffprog.lecture.momentum_picture import plot_rate_maps, plot_step_ranges, plot_trajectories
@@ -54,13 +54,8 @@ def main(argv=None, prog: str | None = None) -> int:
     parser.add_argument("--iterations", type=whole(40, 100_000), default=800,
                         help="steps per grid point; the rate is measured over the second half (default 800)")
     add_seed_option(parser, "seed of the random start (default 0)")
-    parser.add_argument("--out", default="outputs/momentum",
-                        help="output folder (default outputs/momentum; a numbered sibling if it is not empty)")
-    args = parser.parse_args(argv)
-    try:
-        writable(args.out)
-    except ValueError as error:
-        parser.error(str(error))
+    add_out_folder(parser, "outputs/momentum")
+    args = parse_checked(parser, argv)
     problem = Quadratic(mu=1.0, L=args.condition)
     steps = torch.linspace(0, 4 / problem.L, args.grid + 1, dtype=torch.float64)[1:]  # past 2(1 + α)/L for all α < 1
     momenta = torch.linspace(0, 0.99, args.grid, dtype=torch.float64)

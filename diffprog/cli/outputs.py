@@ -3,6 +3,7 @@ and the pictures of the run (a labelled contact sheet, the objective per step, a
 optimization as a GIF of contact sheets), every file atomically."""
 from __future__ import annotations
 
+import argparse
 import os
 import shlex
 import sys
@@ -44,6 +45,22 @@ def writable(path: str | os.PathLike, flag: str = "--out", suffixes: tuple[str, 
     if not os.access(probe, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write {flag} {str(path)!r}: no permission to write in {str(probe)!r}")
     return path
+
+
+def add_out_folder(parser: argparse.ArgumentParser, default: str) -> None:
+    """--out: the folder a command writes into (a numbered sibling when it is not empty)."""
+    parser.add_argument("--out", default=default,
+                        help=f"output folder (default {default}; a numbered sibling if it is not empty)")
+
+
+def parse_checked(parser: argparse.ArgumentParser, argv) -> argparse.Namespace:
+    """parse_args, then refuse (exit 2) an --out that cannot be written, before any work."""
+    args = parser.parse_args(argv)
+    try:
+        writable(args.out)
+    except OutputError as error:
+        parser.error(str(error))
+    return args
 
 
 def write_failed(target: Path, error: OSError) -> int:

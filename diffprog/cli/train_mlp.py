@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from diffprog.cli.options import SEED_RANGE, whole
-from diffprog.cli.outputs import writable, write_failed
+from diffprog.cli.outputs import add_out_folder, parse_checked, write_failed
 from diffprog.data import two_spirals
 from diffprog.io import fresh_dir, versions, write_json
 from diffprog.lecture import fit_classifier, mlp
@@ -29,13 +29,8 @@ def main(argv=None, prog: str | None = None) -> int:
     parser.add_argument("--hidden", type=whole(1, 4096), default=64, help="units per hidden layer (default 64)")
     parser.add_argument("--points", type=whole(2, 100_000), default=200, help="points per spiral (default 200)")
     parser.add_argument("--seed", type=whole(*SEED_RANGE), default=0, help="seed for data and initialization (default 0)")
-    parser.add_argument("--out", default="outputs/train_mlp", help="output folder (default outputs/train_mlp; "
-                        "a numbered sibling is used if it is not empty)")
-    args = parser.parse_args(argv)
-    try:
-        writable(args.out)
-    except ValueError as error:
-        parser.error(str(error))
+    add_out_folder(parser, "outputs/train_mlp")
+    args = parse_checked(parser, argv)
 
     x, y = two_spirals(args.points, seed=args.seed)
     torch.manual_seed(args.seed)
