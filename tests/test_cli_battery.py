@@ -12,7 +12,7 @@ import pytest
 from diffprog.cli.main import TOOLS
 
 #: what each command needs besides the option under test to get past argument parsing
-REQUIRED = {"clip": ["--prompt", "a red star"]}
+REQUIRED = {"clip": ["--prompt", "a red star"], "backprop": ["--graph"]}
 
 
 class _Parsed(Exception):
