@@ -24,6 +24,8 @@ TOOLS = {
     "compare-optimizers": ("diffprog.cli.compare_optimizers",
                            "black-box, first- and second-order optimization side by side (scripts/compare_optimizers.py)"),
     "momentum": ("diffprog.cli.momentum", "why momentum really works: rates, stable steps, oscillations (scripts/momentum.py)"),
+    "differentiability": ("diffprog.cli.differentiability",
+                          "which functions have useful gradients; surrogates that train (scripts/differentiability.py)"),
     "train-mlp": ("diffprog.cli.train_mlp", "an MLP on two spirals with three optimizers (scripts/train_mlp.py)"),
     "train-classifier": ("diffprog.cli.train_classifier", "train the embedded shapes classifier"),
     "train-clip": ("diffprog.cli.train_clip", "train the embedded scenes CLIP"),

@@ -10,6 +10,7 @@ from .norm import batch_norm, layer_norm
 from .pointwise import dropout, gelu, leaky_relu, relu, sigmoid, tanh
 from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .softmax import log_softmax, softmax
+from .surrogates import gumbel_softmax, round_ste, sign_ste, soft_rank
 
 #: The ops with a hand-written backward; every one must have a check in diffprog.check's registry.
 OPS = (
@@ -18,4 +19,7 @@ OPS = (
     "adaptive_avg_pool2d", "batch_norm", "layer_norm", "dropout", "embedding",
 )
 
-__all__ = [*OPS, "conv2d_im2col", "OpInputError", "OPS", "set_fusion", "get_fusion"]
+#: Trainable surrogates: hard forward, the backward of a smooth stand-in (see surrogates.py).
+SURROGATES = ("round_ste", "sign_ste", "gumbel_softmax", "soft_rank")
+
+__all__ = [*OPS, *SURROGATES, "conv2d_im2col", "OpInputError", "OPS", "SURROGATES", "set_fusion", "get_fusion"]
