@@ -132,15 +132,15 @@ def test_similarity_to_the_prompt_rises(scenes):
         assert result.similarity["a red star"][i] > start[0, 0].item() + 0.1
 
 
-def test_a_compiled_image_tower_follows_the_eager_objective(scenes):
+def test_a_compiled_image_tower_follows_the_eager_objective(tiny):
     # The compiled tower computes each step's objective, so that is what is compared. Images, and the
     # final similarity the eager tower measures on each run's own images, are not: Adam's m/√v turns
     # rounding-level differences in near-zero gradients into full-size steps, so equal objectives can
     # come with different pixels.
     prompts = [parse_prompt("a red star")]
     run = dict(param=_image(), seeds=[0, 1], cutouts=CutoutSpec(4))
-    eager = clip_optimize(scenes, prompts, run=_quiet(12, device="cpu"), **run)
-    compiled = clip_optimize(scenes, prompts, run=_quiet(12, device="cpu", compile="default"), **run)
+    eager = clip_optimize(tiny, prompts, run=_quiet(12, device="cpu"), **run)
+    compiled = clip_optimize(tiny, prompts, run=_quiet(12, device="cpu", compile="default"), **run)
     assert len(compiled.history) == len(eager.history) == 12
     for step_eager, step_compiled in zip(eager.history, compiled.history):
         assert step_compiled == pytest.approx(step_eager, abs=0.01)

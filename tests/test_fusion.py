@@ -26,7 +26,9 @@ def fusion_on():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", FUSED_OPS)
 def test_fused_backward_passes_the_same_checks(fusion_on, name):
-    report = SPECS[name].check(dtypes=[torch.float64, torch.float32], devices=["cpu"])
+    # float32, the dtype the fused kernels serve in practice; the formula they compile is the eager
+    # one, which the checker proves against finite differences in float64 (test_ops_checker.py).
+    report = SPECS[name].check(dtypes=[torch.float32], devices=["cpu"])
     assert report.passed, "\n" + report.table()
 
 

@@ -13,12 +13,13 @@ relative change, losses and accuracies, the seed).
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 from pathlib import Path
 
 from diffprog.cli.options import add_seed_option, whole
 from diffprog.cli.outputs import add_out_folder, command_line, parse_checked, write_failed
 from diffprog.io import fresh_dir, versions, write_json
-from diffprog.lecture.differentiability import binarized_demo, findings_dicts, plot_findings, survey
+from diffprog.lecture.differentiability import binarized_demo, plot_findings, survey
 from diffprog.plots import plot_decision_boundaries, plot_loss_curves
 from diffprog.steps import exit_code
 
@@ -42,7 +43,7 @@ def main(argv=None, prog: str | None = None) -> int:
                          title="Binarized MLP on two spirals: cross-entropy per step")
         write_json(out / "differentiability.json", {
             "seed": args.seed, "steps": args.steps, "command": command_line(), "versions": versions(),
-            "table": findings_dicts(findings),
+            "table": [asdict(f) for f in findings],
             "binarized_mlp": {name: {"final_loss": run.history.loss[-1], "train_accuracy": run.history.accuracy[-1],
                                      "relative_change_per_linear_layer": run.moved,
                                      "interrupted": run.history.interrupted} for name, run in runs.items()},

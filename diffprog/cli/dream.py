@@ -22,7 +22,7 @@ from pathlib import Path
 from diffprog.cli.device import pick_device
 from diffprog.cli.options import add_seed_option, real, whole
 from diffprog.cli.outputs import IMAGE_SUFFIXES, command_line, writable, write_failed
-from diffprog.cli.units import parse_units
+from diffprog.cli.units import parse_units, unit_of_name
 from diffprog.io import ImageReadError, fresh_file, load_image, save_gif, save_like, to_pil, versions, write_json
 from diffprog.models import DEFAULT_MODEL, ModelError, load_model
 from diffprog.models.registry import ASSETS
@@ -39,14 +39,22 @@ def parse_layers(specs: list[str]) -> list[tuple[str, float]]:
     return [obj.split_weight(spec, "layer", "block3.conv:0.5") for spec in specs]
 
 
+def class_index(model, spec, args) -> int:
+    """--class as an index checked against the model's classes, or a class name (did-you-mean)."""
+    classes = layer_channels(model, OUTPUT, spec.input_size, next(model.parameters()).device)
+    if not args.class_index.strip().isdigit():
+        return unit_of_name(args.class_index.strip(), spec.classes) if spec.classes else \
+            parse_units(args.class_index, classes, OUTPUT)[0]
+    index = int(args.class_index)
+    if index >= classes:
+        raise LayerError(f"--class {index} is out of range: model {args.model!r} has {classes} classes (0–{classes - 1})")
+    return index
+
+
 def build_objective(model, spec, args) -> obj.Objective:
     layers = parse_layers(args.layer or ([spec.dream_layer] if spec.dream_layer else []))
     if args.class_index is not None:
-        classes = layer_channels(model, OUTPUT, spec.input_size, next(model.parameters()).device)
-        if args.class_index >= classes:
-            raise LayerError(f"--class {args.class_index} is out of range: model {args.model!r} has {classes} classes "
-                             f"(0–{classes - 1})")
-        return obj.class_log_prob(args.class_index)
+        return obj.class_log_prob(class_index(model, spec, args))
     if not layers:
         raise LayerError(f"model {args.model!r} has no default DeepDream layer: pass --layer (see "
                          f"scripts/visualize_unit.py --model {args.model} --list-layers)")
@@ -69,7 +77,8 @@ def main(argv=None, prog: str | None = None) -> int:
     p.add_argument("--weights", help="weights file for the model")
     p.add_argument("--layer", action="append", help="LAYER or LAYER:WEIGHT, repeatable (default: the model's dream layer)")
     p.add_argument("--channels", help="maximize only these channels of the layer(s), e.g. 3,7")
-    p.add_argument("--class", dest="class_index", type=whole(0, 1_000_000), help="dream toward this class (log-probability)")
+    p.add_argument("--class", dest="class_index", metavar="CLASS",
+                   help="dream toward this class (log-probability): its index or its name, e.g. 'tabby'")
     p.add_argument("--guide", help="guide image: dream toward its features at the layer(s)")
     p.add_argument("--octaves", type=whole(1, 12), default=4, help="number of octaves (default 4)")
     p.add_argument("--octave-scale", type=real(1, 4, low_open=True), default=1.4, help="size ratio between octaves (default 1.4)")

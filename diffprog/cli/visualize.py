@@ -39,7 +39,8 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                    help=f"shapes-cnn (embedded), cifar10-resnet20/32, or a torchvision name (default {DEFAULT_MODEL})")
     p.add_argument("--weights", help="weights file (state_dict); torchvision models default to their DEFAULT weights")
     p.add_argument("--layer", default=OUTPUT, help=f"dotted layer path, or '{OUTPUT}' for the classes (default)")
-    p.add_argument("--units", "--unit", default="all", help="'all' (default), '7', '0-63' or '1,3,5-7'")
+    p.add_argument("--units", "--unit", default="all", help="'all' (default), '7', '0-63' or '1,3,5-7'; for the output layer also class "
+                   "names: 'tabby, African chameleon' (case-insensitive)")
     p.add_argument("--objective", default="auto", choices=KINDS,
                    help="auto (default): logit for the output, channel mean for other layers")
     p.add_argument("--size", type=whole(8, 2048), help="image size in pixels (default: twice the model's input size, "
@@ -69,7 +70,7 @@ def main(argv=None, prog: str | None = None) -> int:
                 print(f"{info.name:<32} {info.kind:<20} {str(info.shape):<18}" + (f" runs {info.calls}×" if info.calls > 1 else ""))
             return 0
         channels = layer_channels(model.to(device), args.layer, spec.input_size, device)
-        units = parse_units(args.units, channels, args.layer)
+        units = parse_units(args.units, channels, args.layer, spec.classes if args.layer == OUTPUT else ())
         size = args.size or min(2 * spec.input_size, 224)
         param = parameterization(args.param, size, decay=args.decay)
         run = run_settings(args, device)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -132,10 +132,6 @@ def survey(subjects: list[Subject] = SUBJECTS, n: int = 64, seed: int = 0) -> li
         at_kink = kink if isinstance(kink, str) else f"∂/∂x₁ = {kink[0].item():g} at x = {point}"
         findings.append(Finding(s.name, s.calculus, _values(grad), at_kink, progress, _verdict(grad, progress)))
     return findings
-
-
-def findings_dicts(findings: list[Finding]) -> list[dict]:
-    return [asdict(f) for f in findings]
 
 
 class Elementwise(nn.Module):

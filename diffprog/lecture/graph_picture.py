@@ -50,18 +50,21 @@ def layout(graph: Graph) -> dict[int, tuple[float, float]]:
         columns.setdefault(column[i], []).append(i)
     row = {i: float(k) for members in columns.values() for k, i in enumerate(members)}
 
-    def neighbours(i, before: bool):
+    def neighbours(i: int, before: bool) -> list[int]:
         if before:
             return [graph.edges[e].source for e in graph.nodes[i].inputs]
         return [e.target for e in graph.out_edges(i)]
 
+    def mean_row(i: int, before: bool) -> float:
+        near = neighbours(i, before)
+        return sum(row[n] for n in near) / len(near) if near else row[i]
+
     order = sorted(columns)
-    for sweep in range(4):
-        for c in (order if sweep % 2 == 0 else order[::-1]):
+    for sweep in range(4):  # left to right by the inputs' rows, then right to left by the consumers'
+        before = sweep % 2 == 0
+        for c in (order if before else order[::-1]):
             members = columns[c]
-            keys = {i: sum(row[n] for n in neighbours(i, sweep % 2 == 0)) / max(1, len(neighbours(i, sweep % 2 == 0)))
-                    if neighbours(i, sweep % 2 == 0) else row[i] for i in members}
-            members.sort(key=lambda i: keys[i])
+            members.sort(key=lambda i: mean_row(i, before))
             for k, i in enumerate(members):
                 row[i] = k - (len(members) - 1) / 2
     return {i: (float(column[i] - min(order)), -row[i]) for i in row}

@@ -91,6 +91,14 @@ def _load_into(model: nn.Module, state: dict[str, torch.Tensor], path: Path, nam
         raise ModelError(f"weights {str(path)!r} do not fit model {name!r}: {first}") from None
 
 
+def _category_names(model: nn.Module, enum) -> tuple[str, ...]:
+    """torchvision's category names for a model loaded from a local file (which carries none), when
+    its output has as many units as the names (1000 for ImageNet-1k); else none."""
+    names = tuple(enum.DEFAULT.meta.get("categories", ()))
+    matrices = [p for p in model.parameters() if p.dim() == 2]
+    return names if names and matrices and matrices[-1].shape[0] == len(names) else ()
+
+
 def _torchvision_model(name: str, weights: str | Path | None) -> tuple[nn.Module, ModelSpec]:
     import torchvision
 
@@ -98,7 +106,7 @@ def _torchvision_model(name: str, weights: str | Path | None) -> tuple[nn.Module
     if weights is not None and (Path(weights).suffix or Path(weights).exists()):  # a local file
         model = torchvision.models.get_model(name, weights=None)
         _load_into(model, read_state_dict(Path(weights)), Path(weights), name)
-        classes: tuple[str, ...] = ()
+        classes = _category_names(model, enum)
     else:
         if weights not in (None, "DEFAULT") and str(weights) not in enum.__members__:
             raise ModelError(f"{name!r} has no pretrained weights {str(weights)!r} and no such file exists: give a "
