@@ -19,6 +19,8 @@ TOOLS = {
     "visualize": ("diffprog.cli.visualize", "images that maximize units of a network (scripts/visualize_unit.py)"),
     "dream": ("diffprog.cli.dream", "DeepDream on a photo (scripts/deep_dream.py)"),
     "clip": ("diffprog.cli.clip", "CLIP-guided images from text and image prompts (scripts/clip_optimize.py)"),
+    "saliency": ("diffprog.cli.saliency", "∂y/∂x of a class on an image: gradient, SmoothGrad, integrated gradients "
+                 "(scripts/saliency.py)"),
     "check": ("diffprog.check.command", "check every built-in op against autograd and finite differences"),
     "backprop": ("diffprog.cli.backprop", "the lecture's worked backprop example (scripts/backprop_example.py)"),
     "compare-optimizers": ("diffprog.cli.compare_optimizers",
