@@ -163,7 +163,8 @@ def test_dream_checks_its_class_and_channels_against_the_model(args, message, tm
 #: every option that names a file to read, with what the command needs besides it
 INPUT_FILES = [("visualize", "--weights", []), ("dream", "--image", []), ("dream", "--weights", []),
                ("dream", "--guide", []), ("clip", "--image-prompt", REQUIRED["clip"]),
-               ("clip", "--init", REQUIRED["clip"]), ("clip", "--generator", [*REQUIRED["clip"], "--param", "generator"])]
+               ("clip", "--init", REQUIRED["clip"]), ("clip", "--generator", [*REQUIRED["clip"], "--param", "generator"]),
+               ("saliency", "--image", []), ("saliency", "--weights", [])]
 
 
 def _bad_input_file(kind: str, tmp_path):
@@ -208,6 +209,8 @@ def test_an_unreadable_input_file_is_named_and_nothing_is_written(tool, flag, ar
     ("train-generator", ["--device", "tpu"], "unknown device 'tpu'"),
     ("visualize", ["--param", "voxels"], "invalid choice: 'voxels'"),
     ("clip", [*REQUIRED["clip"], "--optimizer", "lbfgs"], "invalid choice: 'lbfgs'"),
+    ("saliency", ["--class", "strr"], "did you mean 'star'"),
+    ("saliency", ["--device", "tpu"], "unknown device 'tpu'"),
     ("check", ["--ops", "tanhh"], "tanh"),
     ("check", ["--devices", "tpu"], "tpu"),
 ])

@@ -49,7 +49,7 @@ def main(argv=None, prog: str | None = None) -> int:
     parser.add_argument("--samples", type=whole(1, 4096), default=32, help="SmoothGrad's noisy copies (default 32)")
     parser.add_argument("--noise", type=real(0, 1, low_open=True), default=0.1,
                         help="SmoothGrad's σ in pixel units of [0, 1] (default 0.1)")
-    parser.add_argument("--steps", type=whole(2, 4096), default=64, help="integrated gradients' intervals (default 64)")
+    parser.add_argument("--steps", type=whole(1, 4096), default=64, help="integrated gradients' intervals (default 64)")
     parser.add_argument("--batch", type=whole(1, 1024), default=16, help="images per forward pass (default 16)")
     parser.add_argument("--device", help="cpu or cuda (default: cuda when available)")
     add_seed_option(parser, "seed of SmoothGrad's noise (and of the drawn default image) (default 0)")
