@@ -91,6 +91,18 @@ def _load_into(model: nn.Module, state: dict[str, torch.Tensor], path: Path, nam
         raise ModelError(f"weights {str(path)!r} do not fit model {name!r}: {first}") from None
 
 
+def default_dream_layer(model: nn.Module) -> str | None:
+    """Where DeepDream amplifies by default: ResNets' layer3; a `features` stack (MobileNet, VGG,
+    EfficientNet…) three quarters of the way through, where its units see object parts (MobileNetV2:
+    features.14, whose dreams grow eyes and faces on a photo); None when neither exists."""
+    if hasattr(model, "layer3"):
+        return "layer3"
+    features = getattr(model, "features", None)
+    if isinstance(features, nn.Sequential) and len(features) > 1:
+        return f"features.{round(0.75 * (len(features) - 1))}"
+    return None
+
+
 def _category_names(model: nn.Module, enum) -> tuple[str, ...]:
     """torchvision's category names for a model loaded from a local file (which carries none), when
     its output has as many units as the names (1000 for ImageNet-1k); else none."""
@@ -120,7 +132,7 @@ def _torchvision_model(name: str, weights: str | Path | None) -> tuple[nn.Module
                              f"a connected machine and pass --weights PATH to the .pth file") from None
         classes = tuple(chosen.meta.get("categories", ()))
     size = 224
-    dream_layer = "layer3" if hasattr(model, "layer3") else None
+    dream_layer = default_dream_layer(model)
     spec = ModelSpec(name, size, IMAGENET_MEAN, IMAGENET_STD, classes, description=f"torchvision {name}",
                      dream_layer=dream_layer)
     return model, spec
