@@ -25,9 +25,10 @@ from diffprog.cli.device import pick_device
 from diffprog.cli.options import add_run_options, add_seed_option, add_step_options, real, run_settings, whole
 from diffprog.cli.outputs import command_line, writable, write_failed, write_unit_outputs
 from diffprog.cli.units import parse_units
-from diffprog.io import fresh_dir
+from diffprog.io import fresh_dir, write_json
 from diffprog.models import DEFAULT_MODEL, ModelError, load_model
 from diffprog.optvis import OUTPUT, LayerError, distributed, list_layers
+from diffprog.optvis.examples import photos_in, plot_examples, top_examples
 from diffprog.optvis.param import DECAY, PARAMETERIZATIONS, parameterization
 from diffprog.optvis.units import KINDS, layer_channels, visualize_units
 from diffprog.steps import exit_code
@@ -56,8 +57,21 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     add_run_options(p, network="the network", compiled="the model, cut after --layer,")
     p.add_argument("--out", default="outputs/visualize_unit",
                    help="output folder (default outputs/visualize_unit; a numbered sibling if not empty)")
+    p.add_argument("--examples", metavar="DIR", help="also find the photos (and crops) in DIR that excite each unit "
+                   "most, shown beside its image in examples.png (as Lucid/Microscope's dataset examples)")
     p.add_argument("--list-layers", action="store_true", help="list every layer with its output shape and exit")
     return p
+
+
+def write_examples(out: Path, model, input_spec, layer: str, units: list[int], labels: list[str], images,
+                   folder: str) -> None:
+    """examples.png (each unit's image, then its most exciting photo crops) and examples.json."""
+    examples, skipped = top_examples(model.eval(), input_spec, layer, units, folder)
+    plot_examples(images, labels, examples, units, out / "examples.png")
+    write_json(out / "examples.json", {"folder": folder, "skipped": skipped, "units": {
+        str(u): [{"path": e.path, "box": list(e.box), "activation": e.activation} for e in examples[u]] for u in units}})
+    for line in skipped:
+        print(f"skipped {line}", file=sys.stderr)
 
 
 def main(argv=None, prog: str | None = None) -> int:
@@ -75,6 +89,8 @@ def main(argv=None, prog: str | None = None) -> int:
         param = parameterization(args.param, size, decay=args.decay)
         run = run_settings(args, device)
         writable(args.out)
+        if args.examples:
+            photos_in(args.examples)
     except (ModelError, LayerError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -100,6 +116,8 @@ def main(argv=None, prog: str | None = None) -> int:
     try:
         out = fresh_dir(args.out)
         write_unit_outputs(out, result, units, labels, settings, scale=max(1, 128 // size), gif=args.gif)
+        if args.examples:
+            write_examples(out, model.to(device), spec.input, args.layer, units, labels, result.images, args.examples)
     except OSError as error:
         return write_failed(Path(args.out), error)
     status = "interrupted; wrote the current images" if result.interrupted else "done"
