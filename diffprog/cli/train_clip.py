@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import sys
 from pathlib import Path
-
-import torch
 
 from diffprog.cli.device import pick_device
 from diffprog.cli.options import SEED_RANGE, real, whole

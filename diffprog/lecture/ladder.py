@@ -23,13 +23,12 @@ from .problems import Problem, quadratic, rosenbrock, two_spirals_mlp
 from .second_order import newton_cg
 
 Iterates = Callable[[Oracle, torch.Tensor], Iterator[torch.Tensor]]
-FAMILIES = ("black box", "first order", "second order")
 
 
 @dataclass(frozen=True)
 class Method:
     name: str
-    family: str  # one of FAMILIES
+    family: str  # "black box", "first order" or "second order" (FAMILY_COLOURS' keys)
     iterates: Iterates
 
 
