@@ -1,20 +1,75 @@
 """Quality of class visualizations: images rendered for each class by one network, classified by an
 independently trained second network (agreement rate; aim ≥ 90%).
 
-    python benchmarks/unitvis_quality.py            # CIFAR ResNet-20 → ResNet-32, and embedded seed 0 → seed 1
+    python benchmarks/unitvis_quality.py            # CIFAR ResNet-20 → ResNet-32, embedded seed 0 → seed 1,
+                                                    # and (with ../shared) ImageNet MobileNetV2 torchvision → Google
+    python benchmarks/unitvis_quality.py --device cuda --imagenet-classes 50 --seeds 2 --steps 512   # the GPU row
+
+The ImageNet row also renders the same classes, seeds and steps with torch-lucent (`pip install
+--no-deps torch-lucent==0.1.8 kornia==0.4.1`; its row is left out without it) and judges both with
+Google's network: top-1 and top-5. Its classes are every (1000 / N)-th ImageNet class.
 """
 from __future__ import annotations
 
 import argparse
+import sys
+import types
 from pathlib import Path
+
+import torch
 
 from diffprog.models import load_model
 from diffprog.models.registry import ASSETS
 from diffprog.optvis import Fourier, RunSettings
 from diffprog.optvis.param import DECAY
-from diffprog.optvis.quality import class_transfer
+from diffprog.optvis.quality import class_transfer, judge_classes
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "weights" / "cifar10-resnet"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "weights"
+
+
+def lucent_class_images(model: torch.nn.Module, classes: list[int], seed: int, steps: int, size: int,
+                        device: str) -> torch.Tensor:
+    """Lucent's defaults (decorrelated Fourier image through a sigmoid, standard transforms, Adam
+    0.05, ImageNet normalization) maximizing each class logit: (len(classes), 3, size, size) in [0, 1]."""
+    for name in ("IPython", "IPython.display"):  # lucent imports them only to show images inline
+        sys.modules.setdefault(name, types.ModuleType(name))
+    sys.modules["IPython.display"].display = lambda *a, **k: None
+    sys.modules["IPython.display"].Image = object
+    from lucent.optvis import objectives, param, render
+
+    torch.manual_seed(seed)
+    model = model.to(device).eval()
+    objective = sum(objectives.channel("classifier_1", c, batch=i) for i, c in enumerate(classes))
+    images = render.render_vis(model, objective, param_f=lambda: param.image(size, batch=len(classes)),
+                               thresholds=(steps,), show_image=False, progress=False)[-1]
+    return torch.from_numpy(images).permute(0, 3, 1, 2).float()
+
+
+def lucent_available() -> bool:
+    try:
+        import lucent  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def imagenet_rows(args) -> list[str]:
+    folder = SHARED / "imagenet"
+    source, spec = load_model("mobilenet_v2", folder / "mobilenet_v2_torchvision.pth")
+    judge, _ = load_model("mobilenet_v2", folder / "mobilenet_v2_google.pth")
+    classes = list(range(0, 1000, 1000 // args.imagenet_classes))[:args.imagenet_classes]
+    run = RunSettings(steps=args.steps, lr=0.05, device=args.device, progress=False)
+    name = "ImageNet MobileNetV2 torchvision → Google"
+    shape = f"{len(classes)} × {args.seeds}, {args.steps} steps"
+    ours = class_transfer(source, judge, classes, range(args.seeds), input_spec=spec.input,
+                          param=Fourier(spec.input_size, decay=args.decay), run=run)
+    rows = [f"| {name}: diffprog | {shape} | {ours.rate:.1%} | {ours.top5_rate:.1%} |"]
+    if lucent_available():
+        images = [lucent_class_images(source, classes, seed, args.steps, spec.input_size, args.device)
+                  for seed in range(args.seeds)]
+        theirs = judge_classes(judge, images, classes, input_spec=spec.input, device=args.device)
+        rows.append(f"| {name}: torch-lucent | {shape} | {theirs.rate:.1%} | {theirs.top5_rate:.1%} |")
+    return rows
 
 
 def main() -> None:
@@ -23,13 +78,17 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=256)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--decay", type=float, default=DECAY, help=f"Fourier 1/f exponent (default {DECAY})")
+    parser.add_argument("--imagenet-classes", type=int, default=50, help="ImageNet classes in its row (default 50)")
+    parser.add_argument("--only", choices=["imagenet"], help="run only this row")
     args = parser.parse_args()
     pairs = []
-    if (SHARED / "resnet20.th").exists():
-        pairs.append(("CIFAR ResNet-20 → ResNet-32", load_model("cifar10-resnet20", SHARED / "resnet20.th"),
-                      load_model("cifar10-resnet32", SHARED / "resnet32.th")[0]))
-    pairs.append(("embedded seed 0 → seed 1", load_model("shapes-cnn"),
-                  load_model("shapes-cnn", ASSETS / "shapes_cnn_seed1.pt")[0]))
+    if args.only is None and (SHARED / "cifar10-resnet" / "resnet20.th").exists():
+        cifar = SHARED / "cifar10-resnet"
+        pairs.append(("CIFAR ResNet-20 → ResNet-32", load_model("cifar10-resnet20", cifar / "resnet20.th"),
+                      load_model("cifar10-resnet32", cifar / "resnet32.th")[0]))
+    if args.only is None:
+        pairs.append(("embedded seed 0 → seed 1", load_model("shapes-cnn"),
+                      load_model("shapes-cnn", ASSETS / "shapes_cnn_seed1.pt")[0]))
     print("| source → judge | classes × seeds | agreement | per class |\n|---|---|---:|---|")
     for name, (source, spec), judge in pairs:
         report = class_transfer(source, judge, range(len(spec.classes)), range(args.seeds), input_spec=spec.input,
@@ -37,6 +96,10 @@ def main() -> None:
                                 run=RunSettings(steps=args.steps, lr=0.05, device=args.device, progress=False))
         per_class = ", ".join(f"{c}: {r:.0%}" for c, r in zip(spec.classes, report.per_class))
         print(f"| {name} | {len(spec.classes)} × {args.seeds} | {report.rate:.1%} | {per_class} |")
+    if (SHARED / "imagenet" / "mobilenet_v2_google.pth").exists():
+        print("\n| source → judge: tool | classes × seeds | top-1 | top-5 |\n|---|---|---:|---:|")
+        for row in imagenet_rows(args):
+            print(row)
 
 
 if __name__ == "__main__":

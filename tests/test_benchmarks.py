@@ -59,6 +59,16 @@ def test_dream_benchmark_prints_tiled_untiled_and_plain_rows():
     assert len(rows) == 3 and any(r.startswith("plain") for r in rows), rows
 
 
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "weights" / "imagenet" / "mobilenet_v2_google.pth").exists(),
+                    reason="needs ../shared/weights/imagenet")
+def test_unitvis_quality_benchmark_prints_the_imagenet_row_with_top1_and_top5():
+    out = _run("benchmarks/unitvis_quality.py", "--only", "imagenet", "--imagenet-classes", "2", "--seeds", "1",
+               "--steps", "2")
+    rows = [line for line in out.splitlines() if line.startswith("| ImageNet")]
+    assert rows and rows[0].startswith("| ImageNet MobileNetV2 torchvision → Google: diffprog | 2 × 1, 2 steps |")
+    assert all(line.count("%") == 2 for line in rows)  # top-1 and top-5 (and Lucent's row when it is installed)
+
+
 def test_gpu_runbook_is_valid_bash():
     done = subprocess.run(["bash", "-n", "benchmarks/gpu_session.sh"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -26,27 +26,37 @@ from .units import visualize_units
 
 @dataclass
 class TransferReport:
-    rate: float  # fraction of images the judge assigns to their class
+    rate: float  # fraction of images the judge assigns to their class (top-1)
     per_class: list[float]
     predictions: list[list[int]]  # [seed][class]
+    top5_rate: float  # fraction whose class is among the judge's five most likely
+
+
+@torch.no_grad()
+def judge_classes(judge: nn.Module, images: Sequence[torch.Tensor], classes: Sequence[int], *,
+                  input_spec: InputSpec, device: torch.device | str = "cpu") -> TransferReport:
+    """How `judge` reads class images: `images[seed]` is (len(classes), 3, H, W) in [0, 1], image i
+    made for classes[i] (by any tool)."""
+    judge = judge.eval().to(device)
+    predictions, top5 = [], []
+    for batch in images:
+        logits = judge(input_spec.prepare(batch.to(device)))
+        predictions.append(logits.argmax(1).cpu().tolist())
+        ranked = logits.topk(min(5, logits.shape[1]), dim=1).indices.cpu()
+        top5.append([c in row.tolist() for c, row in zip(classes, ranked)])
+    hits = [[p == c for p, c in zip(row, classes)] for row in predictions]
+    per_class = [sum(h[i] for h in hits) / len(hits) for i in range(len(classes))]
+    total = len(hits) * len(classes)
+    return TransferReport(sum(map(sum, hits)) / total, per_class, predictions, sum(map(sum, top5)) / total)
 
 
 def class_transfer(source: nn.Module, judge: nn.Module, classes: Sequence[int], seeds: Sequence[int], *,
                    input_spec: InputSpec, param: Parameterization, run: RunSettings) -> TransferReport:
     """For each seed, visualize every class of `source` (render's param and run settings); report
     how often `judge`, which reads images as `input_spec` says too, agrees."""
-    device = as_device(run.device)
-    judge = judge.eval().to(device)
-    predictions = []
-    for seed in seeds:
-        result = visualize_units(source, "output", list(classes), seed=seed, param=param, input_spec=input_spec,
-                                 run=run)
-        with torch.no_grad():
-            predicted = judge(input_spec.prepare(result.images.to(device))).argmax(1)
-        predictions.append(predicted.cpu().tolist())
-    hits = [[p == c for p, c in zip(row, classes)] for row in predictions]
-    per_class = [sum(h[i] for h in hits) / len(hits) for i in range(len(classes))]
-    return TransferReport(sum(map(sum, hits)) / (len(hits) * len(classes)), per_class, predictions)
+    images = [visualize_units(source, "output", list(classes), seed=seed, param=param, input_spec=input_spec,
+                              run=run).images for seed in seeds]
+    return judge_classes(judge, images, classes, input_spec=input_spec, device=as_device(run.device))
 
 
 @dataclass
