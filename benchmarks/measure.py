@@ -20,3 +20,20 @@ def sync(device: str) -> None:
 
     if device == "cuda":
         torch.cuda.synchronize()
+
+
+def lucent_optvis():
+    """torch-lucent's (objectives, param, render), or None when it is not installed. Lucent imports
+    IPython only to show images inline; stand-ins let it load without it."""
+    import sys
+    import types
+
+    for name in ("IPython", "IPython.display"):
+        sys.modules.setdefault(name, types.ModuleType(name))
+    sys.modules["IPython.display"].display = lambda *a, **k: None
+    sys.modules["IPython.display"].Image = object
+    try:
+        from lucent.optvis import objectives, param, render
+    except ImportError:
+        return None
+    return objectives, param, render

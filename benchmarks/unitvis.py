@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from measure import peak_mb
+from measure import lucent_optvis, peak_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -57,13 +57,7 @@ def run_diffprog(batch: int, steps: int, device: str, model: str, compile: str |
 
 
 def run_lucent(batch: int, steps: int, device: str, model: str) -> float:
-    import types
-
-    for name in ("IPython", "IPython.display"):  # lucent imports them only to show images inline
-        sys.modules.setdefault(name, types.ModuleType(name))
-    sys.modules["IPython.display"].display = lambda *a, **k: None
-    sys.modules["IPython.display"].Image = object
-    from lucent.optvis import objectives, param, render
+    objectives, param, render = lucent_optvis()
 
     model = _model(device, model)
     objective = sum(objectives.channel("layer3", 5, batch=i) for i in range(batch))

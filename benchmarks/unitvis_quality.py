@@ -12,8 +12,6 @@ Google's network: top-1 and top-5. Its classes are every (1000 / N)-th ImageNet 
 from __future__ import annotations
 
 import argparse
-import sys
-import types
 from pathlib import Path
 
 import torch
@@ -23,6 +21,7 @@ from diffprog.models.registry import ASSETS
 from diffprog.optvis import Fourier, RunSettings
 from diffprog.optvis.param import DECAY
 from diffprog.optvis.quality import class_transfer, judge_classes
+from measure import lucent_optvis
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "weights"
 
@@ -31,26 +30,13 @@ def lucent_class_images(model: torch.nn.Module, classes: list[int], seed: int, s
                         device: str) -> torch.Tensor:
     """Lucent's defaults (decorrelated Fourier image through a sigmoid, standard transforms, Adam
     0.05, ImageNet normalization) maximizing each class logit: (len(classes), 3, size, size) in [0, 1]."""
-    for name in ("IPython", "IPython.display"):  # lucent imports them only to show images inline
-        sys.modules.setdefault(name, types.ModuleType(name))
-    sys.modules["IPython.display"].display = lambda *a, **k: None
-    sys.modules["IPython.display"].Image = object
-    from lucent.optvis import objectives, param, render
-
+    objectives, param, render = lucent_optvis()
     torch.manual_seed(seed)
     model = model.to(device).eval()
     objective = sum(objectives.channel("classifier_1", c, batch=i) for i, c in enumerate(classes))
     images = render.render_vis(model, objective, param_f=lambda: param.image(size, batch=len(classes)),
                                thresholds=(steps,), show_image=False, progress=False)[-1]
     return torch.from_numpy(images).permute(0, 3, 1, 2).float()
-
-
-def lucent_available() -> bool:
-    try:
-        import lucent  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def imagenet_rows(args) -> list[str]:
@@ -64,7 +50,7 @@ def imagenet_rows(args) -> list[str]:
     ours = class_transfer(source, judge, classes, range(args.seeds), input_spec=spec.input,
                           param=Fourier(spec.input_size, decay=args.decay), run=run)
     rows = [f"| {name}: diffprog | {shape} | {ours.rate:.1%} | {ours.top5_rate:.1%} |"]
-    if lucent_available():
+    if lucent_optvis() is not None:
         images = [lucent_class_images(source, classes, seed, args.steps, spec.input_size, args.device)
                   for seed in range(args.seeds)]
         theirs = judge_classes(judge, images, classes, input_spec=spec.input, device=args.device)

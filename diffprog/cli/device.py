@@ -30,3 +30,8 @@ def device_name(name: str) -> str:
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return name
+
+
+def add_device_option(parser: argparse.ArgumentParser) -> None:
+    """--device, checked when parsed (unknown or unavailable devices exit 2 with the fix)."""
+    parser.add_argument("--device", type=device_name, default=None, help="cpu or cuda (default: cuda when available)")

@@ -19,7 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from diffprog.cli.device import pick_device
+from diffprog.cli.device import add_device_option, pick_device
 from diffprog.cli.options import add_seed_option, real, whole
 from diffprog.cli.outputs import IMAGE_SUFFIXES, command_line, writable, write_failed
 from diffprog.cli.units import parse_units, unit_of_name
@@ -87,7 +87,7 @@ def main(argv=None, prog: str | None = None) -> int:
     p.add_argument("--tile", type=whole(16, 8192), default=512, help="tile size for large images (default 512)")
     p.add_argument("--margin", type=whole(0, 1024), default=64, help="context around each tile (default 64)")
     add_seed_option(p, "seed of the random jitter (default 0)")
-    p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    add_device_option(p)
     p.add_argument("--zoom-frames", type=whole(0, 1000), default=0, help="write an N-frame infinite-zoom GIF instead")
     args = p.parse_args(argv)
     try:

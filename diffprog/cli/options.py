@@ -10,6 +10,7 @@ import torch
 
 from ..optvis.settings import OPTIMIZERS, RunSettings
 from ..optvis.truncate import COMPILE_MODES
+from .device import add_device_option
 
 AMP_CHOICES = {"auto": None, "on": True, "off": False}  # --amp → RunSettings.amp
 #: Seeds a command takes: what every torch generator and the per-unit seed arithmetic accept.
@@ -62,7 +63,7 @@ def add_step_options(parser: argparse.ArgumentParser, steps: int, lr_help: str) 
 def add_run_options(parser: argparse.ArgumentParser, network: str, compiled: str) -> None:
     """--device, --amp, --compile and --gif; `network` names what runs under autocast ("CLIP"),
     `compiled` what --compile compiles ("CLIP's image tower")."""
-    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    add_device_option(parser)
     parser.add_argument("--amp", choices=list(AMP_CHOICES), default="auto",
                         help=f"bfloat16 autocast for {network} (default auto: on for CUDA)")
     parser.add_argument("--compile", choices=COMPILE_MODES, default=None,

@@ -7,7 +7,7 @@ import argparse
 import os
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
@@ -53,11 +53,13 @@ def add_out_folder(parser: argparse.ArgumentParser, default: str) -> None:
                         help=f"output folder (default {default}; a numbered sibling if it is not empty)")
 
 
-def parse_checked(parser: argparse.ArgumentParser, argv) -> argparse.Namespace:
-    """parse_args, then refuse (exit 2) an --out that cannot be written, before any work."""
+def parse_checked(parser: argparse.ArgumentParser, argv,
+                  output: Callable[[argparse.Namespace], Path] = lambda args: Path(args.out)) -> argparse.Namespace:
+    """parse_args, then refuse (exit 2) an output that cannot be written, before any work: --out, or
+    the file `output(args)` names inside it."""
     args = parser.parse_args(argv)
     try:
-        writable(args.out)
+        writable(output(args))
     except OutputError as error:
         parser.error(str(error))
     return args

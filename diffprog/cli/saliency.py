@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from diffprog.cli.device import pick_device
+from diffprog.cli.device import add_device_option, pick_device
 from diffprog.cli.options import add_seed_option, real, whole
 from diffprog.cli.outputs import add_out_folder, command_line, parse_checked, write_failed
 from diffprog.cli.units import unit_of_name
@@ -51,7 +51,7 @@ def main(argv=None, prog: str | None = None) -> int:
                         help="SmoothGrad's σ in pixel units of [0, 1] (default 0.1)")
     parser.add_argument("--steps", type=whole(1, 4096), default=64, help="integrated gradients' intervals (default 64)")
     parser.add_argument("--batch", type=whole(1, 1024), default=16, help="images per forward pass (default 16)")
-    parser.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    add_device_option(parser)
     add_seed_option(parser, "seed of SmoothGrad's noise (and of the drawn default image) (default 0)")
     add_out_folder(parser, "outputs/saliency")
     args = parse_checked(parser, argv)

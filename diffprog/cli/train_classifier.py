@@ -20,9 +20,9 @@ from pathlib import Path
 
 import torch
 
-from diffprog.cli.device import pick_device
+from diffprog.cli.device import add_device_option, pick_device
 from diffprog.cli.options import SEED_RANGE, real, whole
-from diffprog.cli.outputs import command_line, writable
+from diffprog.cli.outputs import command_line, parse_checked
 from diffprog.data.shapes import CLASSES
 from diffprog.io import atomic_path, versions, write_json
 from diffprog.plots import plot_loss_curves
@@ -39,15 +39,11 @@ def main(argv=None, prog: str | None = None) -> int:
     parser.add_argument("--adversarial", type=real(0, 1), default=ROBUST_EPS, metavar="EPS",
                         help=f"train on adversarial images within ±EPS per pixel (pixels in [0, 1]; default "
                              f"{ROBUST_EPS} ≈ 8/255, as the shipped models; 0: plain training)")
-    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    add_device_option(parser)
     parser.add_argument("--name", default="shapes_cnn", help="file stem in --out (default shapes_cnn)")
     parser.add_argument("--out", default="assets", help="folder for the weights and card (default assets)")
-    args = parser.parse_args(argv)
-    try:
-        device = str(pick_device(args.device))
-        writable(Path(args.out) / f"{args.name}.pt")
-    except ValueError as error:
-        parser.error(str(error))
+    args = parse_checked(parser, argv, output=lambda a: Path(a.out) / f"{a.name}.pt")
+    device = str(pick_device(args.device))
 
     result = train_shapes_classifier(args.seed, args.epochs, args.per_epoch, width=args.width, device=device,
                                      adversarial_eps=args.adversarial)

@@ -18,9 +18,9 @@ import argparse
 import hashlib
 from pathlib import Path
 
-from diffprog.cli.device import pick_device
+from diffprog.cli.device import add_device_option, pick_device
 from diffprog.cli.options import SEED_RANGE, real, whole
-from diffprog.cli.outputs import command_line, writable
+from diffprog.cli.outputs import command_line, parse_checked
 from diffprog.data.captioned_scenes import HELD_OUT
 from diffprog.io import versions, write_json
 from diffprog.models.clip_models import SCENES_CLIP_CONFIG, SCENES_PREPROCESS
@@ -37,17 +37,13 @@ def main(argv=None, prog: str | None = None) -> int:
     parser.add_argument("--lr", type=real(0, 10, low_open=True), default=2e-3, help="peak learning rate of AdamW (default 2e-3)")
     parser.add_argument("--adversarial", type=real(0, 1), default=0.0, metavar="EPS",
                         help="train on adversarial images within ±EPS per pixel (pixels in [0, 1]; 0: plain)")
-    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    add_device_option(parser)
     parser.add_argument("--workers", type=whole(0, 64), default=0,
                         help="processes drawing scenes ahead of the optimizer (default 0; same result)")
     parser.add_argument("--name", default="scenes_clip", help="folder name in --out (default scenes_clip)")
     parser.add_argument("--out", default="assets", help="parent folder (default assets)")
-    args = parser.parse_args(argv)
-    try:
-        device = str(pick_device(args.device))
-        writable(Path(args.out) / args.name / "model_card.json")
-    except ValueError as error:
-        parser.error(str(error))
+    args = parse_checked(parser, argv, output=lambda a: Path(a.out) / a.name / "model_card.json")
+    device = str(pick_device(args.device))
 
     result = train_scenes_clip(args.seed, args.steps, args.batch, args.lr, device=device,
                                adversarial_eps=args.adversarial, workers=args.workers)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import torch
 
-from diffprog.cli.device import pick_device
+from diffprog.cli.device import add_device_option, pick_device
 from diffprog.cli.options import SEED_RANGE, whole
-from diffprog.cli.outputs import command_line, writable
+from diffprog.cli.outputs import command_line, parse_checked
 from diffprog.io import atomic_path, versions, write_json
 from diffprog.models.scene_decoder import LATENT_DIM
 from diffprog.plots import plot_loss_curves
@@ -30,15 +30,11 @@ def main(argv=None, prog: str | None = None) -> int:
     parser.add_argument("--seed", type=whole(*SEED_RANGE), default=0, help="seed for data, initialization and order (default 0)")
     parser.add_argument("--steps", type=whole(1, 1_000_000), default=1500, help="optimizer steps (default 1500)")
     parser.add_argument("--batch", type=whole(2, 65_536), default=128, help="scenes per step (default 128)")
-    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    add_device_option(parser)
     parser.add_argument("--name", default="scene_decoder", help="file stem in --out (default scene_decoder)")
     parser.add_argument("--out", default="assets", help="folder for the weights and card (default assets)")
-    args = parser.parse_args(argv)
-    try:
-        device = str(pick_device(args.device))
-        writable(Path(args.out) / f"{args.name}.pt")
-    except ValueError as error:
-        parser.error(str(error))
+    args = parse_checked(parser, argv, output=lambda a: Path(a.out) / f"{a.name}.pt")
+    device = str(pick_device(args.device))
 
     result = train_scene_decoder(args.seed, args.steps, args.batch, device=device)
     out = Path(args.out)

@@ -8,6 +8,7 @@ evaluation and per second — three different rankings.
 """
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -111,7 +112,7 @@ def run_method(problem: Problem, method: Method, budget: int, max_iterations: in
             theta = next(iterates)
             spent += time.perf_counter() - started
             record(theta, spent)
-            if oracle.counts.total >= budget or not torch.isfinite(torch.tensor(run.loss[-1])) or converged(run.loss):
+            if oracle.counts.total >= budget or not math.isfinite(run.loss[-1]) or converged(run.loss):
                 break
     run.counts = asdict(oracle.counts)
     run.interrupted = loop.interrupted

@@ -26,13 +26,11 @@ from ..plots import plt, save_figure
 METHODS = ("gradient", "gradient × input", "SmoothGrad", "integrated gradients")
 
 
-def _check(image: torch.Tensor, target: int, classes: int) -> None:
+def _check(image: torch.Tensor) -> None:
     if image.dim() != 3 or image.shape[0] != 3:
         raise ValueError(f"saliency takes one RGB image (3, H, W), got shape {tuple(image.shape)}")
     if not torch.isfinite(image).all():
         raise ValueError("the image holds NaN or inf pixels")
-    if not 0 <= target < classes:
-        raise ValueError(f"class {target} is out of range: the model has {classes} classes (0–{classes - 1})")
 
 
 def class_score(model: nn.Module, spec: InputSpec, target: int) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -99,12 +97,13 @@ class Saliency:
 def saliency(model: nn.Module, spec: InputSpec, image: torch.Tensor, target: int, samples: int = 32,
              noise: float = 0.1, steps: int = 64, batch: int = 16, seed: int = 0) -> Saliency:
     """Every method of METHODS for class `target` of `image` (3, H, W) in [0, 1]; model in eval mode."""
+    _check(image)
     with torch.no_grad():
-        classes = model.eval()(spec.prepare(image[None])).shape[1] if image.dim() == 3 else 0
-    _check(image, target, classes)
+        logits = model.eval()(spec.prepare(image[None]))[0]
+    if not 0 <= target < len(logits):
+        raise ValueError(f"class {target} is out of range: the model has {len(logits)} classes (0–{len(logits) - 1})")
     score = class_score(model, spec, target)
-    with torch.no_grad():
-        value = score(image[None]).item()
+    value = logits[target].item()
     ig = integrated_gradients(score, image, steps=steps, batch=batch)
     maps = {"gradient": gradient(score, image), "gradient × input": gradient_x_input(score, image),
             "SmoothGrad": smoothgrad(score, image, samples, noise, batch, seed), "integrated gradients": ig}
