@@ -48,5 +48,8 @@ if [ "$part" = engine ] || [ "$part" = all ]; then
   check unitvis_cuda.md 330 python3 benchmarks/unitvis.py --device cuda --model resnet50 --steps 128 \
     --batches 1 32 256 --lucent-batches 1 32 --compile reduce-overhead
   check clip_cuda.md 150 python3 benchmarks/clip.py --device cuda --compile reduce-overhead
+  # MobileNetV2 (random init here: the device machine has no ../shared; the speed is the same)
+  check unitvis_mobilenet_cuda.md 150 python3 benchmarks/unitvis.py --device cuda --model mobilenet_v2 --steps 64 \
+    --batches 1 16
 fi
 tail -n 12 "$OUT"/*.md "$OUT"/*.txt 2>/dev/null

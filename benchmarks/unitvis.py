@@ -4,11 +4,14 @@ loop, at equal settings, in the same run.
     python benchmarks/unitvis.py                 # CPU: batch 1 and 8, resnet18 layer3, 224 px, 64 steps
     python benchmarks/unitvis.py --device cuda --model resnet50   # GPU, issue 6's setting
     python benchmarks/unitvis.py --device cuda --compile reduce-overhead   # + a row with the model compiled
+    python benchmarks/unitvis.py --model mobilenet_v2 --batches 1 16   # real ImageNet weights (../shared), class logits
     python benchmarks/unitvis.py --default-run   # time `python scripts/visualize_unit.py` (target < 60 s)
 
 Every tool optimizes a Fourier-parameterized, colour-decorrelated image with Adam, random jitter,
-the network (torchvision resnet18 or resnet50, random init) seeing 224 px, objective the mean of one layer3
-channel. Lucent silently upsamples smaller images to 224, so 224 is the fair size. Each
+the network seeing 224 px: torchvision resnet18 or resnet50 (random init), objective the mean of one
+layer3 channel; or mobilenet_v2 with the torchvision weights of ../shared/weights/imagenet (random
+init without them), objective one class logit per image (image i: class i), the whole network
+run. Lucent silently upsamples smaller images to 224, so 224 is the fair size. Each
 measurement runs in its own process so peak memory (max RSS on CPU, max allocated on CUDA) is its own.
 Needs `pip install torch-lucent` (the `bench` extra); Lucent's rows are skipped without it.
 """
@@ -25,7 +28,10 @@ from measure import lucent_optvis, peak_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-MODELS = ("resnet18", "resnet50")
+MOBILENET_WEIGHTS = ROOT.parent / "shared" / "weights" / "imagenet" / "mobilenet_v2_torchvision.pth"
+# network → (the layer the objective reads, Lucent's name for it)
+TARGETS = {"resnet18": ("layer3", "layer3"), "resnet50": ("layer3", "layer3"), "mobilenet_v2": ("output", "classifier_1")}
+MODELS = tuple(TARGETS)
 
 
 def _model(device: str, name: str):
@@ -33,17 +39,37 @@ def _model(device: str, name: str):
     import torchvision
 
     torch.manual_seed(0)
-    return getattr(torchvision.models, name)().eval().to(device)
+    model = getattr(torchvision.models, name)()
+    if name == "mobilenet_v2" and MOBILENET_WEIGHTS.exists():
+        from diffprog.models.weights import read_state_dict
+
+        model.load_state_dict(read_state_dict(MOBILENET_WEIGHTS))
+    return model.eval().to(device)
 
 
-def run_diffprog(batch: int, steps: int, device: str, model: str, compile: str | None = None) -> float:
+def _units(name: str, batch: int) -> list[int]:
+    """The unit each image maximizes: layer3 channel 5, or class i for image i."""
+    return list(range(batch)) if TARGETS[name][0] == "output" else [5] * batch
+
+
+def _objective_of(name: str, acts, batch: int):
+    """The plain loop's objective: the mean over images of their unit (channel mean or logit)."""
+    import torch
+
+    units = torch.tensor(_units(name, batch), device=acts.device)
+    picked = acts[torch.arange(batch, device=acts.device), units]
+    return picked.flatten(1).mean(1).mean() if picked.dim() > 1 else picked.mean()
+
+
+def run_diffprog(batch: int, steps: int, device: str, name: str, compile: str | None = None) -> float:
     from diffprog.imaging import InputSpec
-    from diffprog.optvis import Fourier, RunSettings, objectives, render
+    from diffprog.optvis import Fourier, RunSettings, render
+    from diffprog.optvis.units import make_objective
 
-    model = _model(device, model)
+    model = _model(device, name)
 
     def run(steps):
-        render(model, objectives.channel("layer3", [5] * batch), Fourier(224), seeds=list(range(batch)),
+        render(model, make_objective("auto", TARGETS[name][0], _units(name, batch)), Fourier(224), seeds=list(range(batch)),
                input_spec=InputSpec(224, IMAGENET_MEAN, IMAGENET_STD),
                run=RunSettings(steps=steps, lr=0.05, device=device, progress=False, compile=compile))
 
@@ -56,28 +82,30 @@ def run_diffprog(batch: int, steps: int, device: str, model: str, compile: str |
     return time.perf_counter() - start
 
 
-def run_lucent(batch: int, steps: int, device: str, model: str) -> float:
+def run_lucent(batch: int, steps: int, device: str, name: str) -> float:
     objectives, param, render = lucent_optvis()
 
-    model = _model(device, model)
-    objective = sum(objectives.channel("layer3", 5, batch=i) for i in range(batch))
+    model = _model(device, name)
+    objective = sum(objectives.channel(TARGETS[name][1], u, batch=i) for i, u in enumerate(_units(name, batch)))
     start = time.perf_counter()
     render.render_vis(model, objective, param_f=lambda: param.image(224, batch=batch), thresholds=(steps,),
                       show_image=False, progress=False)
     return time.perf_counter() - start
 
 
-def run_plain(batch: int, steps: int, device: str, model: str) -> float:
+def run_plain(batch: int, steps: int, device: str, name: str) -> float:
     """The loop a user would write: Fourier image, decorrelation, jitter, full forward, Adam."""
     import torch
 
     from diffprog.optvis.param import FourierImage
 
-    model = _model(device, model)
+    model = _model(device, name)
     for p in model.parameters():
         p.requires_grad_(False)
     acts = {}
-    model.layer3.register_forward_hook(lambda m, i, o: acts.__setitem__("x", o))
+    layer = TARGETS[name][0]
+    if layer != "output":
+        model.get_submodule(layer).register_forward_hook(lambda m, i, o: acts.__setitem__("x", o))
     image = FourierImage((224, 224), list(range(batch))).to(device)
     opt = torch.optim.Adam(image.parameters(), lr=0.05)
     mean = torch.tensor(IMAGENET_MEAN, device=device).view(1, 3, 1, 1)
@@ -87,8 +115,8 @@ def run_plain(batch: int, steps: int, device: str, model: str) -> float:
         x = image()
         dx, dy = torch.randint(-8, 9, (2,)).tolist()
         x = torch.roll(torch.nn.functional.pad(x, (12,) * 4, value=0.5), (dx, dy), (2, 3))
-        model((x - mean) / std)
-        loss = -acts["x"][:, 5].mean()
+        output = model((x - mean) / std)
+        loss = -_objective_of(name, output if layer == "output" else acts["x"], batch)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -100,16 +128,16 @@ def run_plain(batch: int, steps: int, device: str, model: str) -> float:
 TOOLS = {"diffprog": run_diffprog, "lucent": run_lucent, "plain PyTorch": run_plain}
 
 
-def _layer3(model, x):
-    """{"layer3": activations} of (normalized) images x, the forward stopped after layer3."""
+def _activations(model, x, layer: str = "layer3"):
+    """{layer: activations} of (normalized) images x, the forward stopped after `layer`."""
     from diffprog.optvis.layers import forward_to, list_layers
 
     calls = {i.name: i.calls for i in list_layers(model, x[:1])}
-    return forward_to(model, x, ["layer3"], calls)
+    return forward_to(model, x, [layer], calls)
 
 
 def useful_flops_per_image_step(name: str) -> float:
-    """Forward FLOPs of the network up to layer3 for one 224-px image, × 2 for the backward to the input:
+    """Forward FLOPs of the network up to its target layer for one 224-px image, × 2 for the backward to the input:
     the work every tool must do per image and step (TFLOP/s below are counted with it)."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode
@@ -117,7 +145,7 @@ def useful_flops_per_image_step(name: str) -> float:
     model = _model("cpu", name)
     x = torch.zeros(1, 3, 224, 224)
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        _layer3(model, x)
+        _activations(model, x, TARGETS[name][0])
     return 2.0 * counter.get_total_flops()
 
 
@@ -140,7 +168,7 @@ def amp_fidelity(device: str, name: str, units: int = 8, steps: int = 128) -> li
         run = RunSettings(steps=steps, lr=0.05, device=device, amp=amp, progress=False)
         images = render(model, objective, Fourier(224), run=run, **settings).images.to(device)
         with torch.no_grad():
-            scores.append(objective(_layer3(model, (images - mean) / std), images).tolist())
+            scores.append(objective(_activations(model, (images - mean) / std), images).tolist())
     return list(zip(*scores))
 
 

@@ -3,11 +3,13 @@ independently trained second network (agreement rate; aim ≥ 90%).
 
     python benchmarks/unitvis_quality.py            # CIFAR ResNet-20 → ResNet-32, embedded seed 0 → seed 1,
                                                     # and (with ../shared) ImageNet MobileNetV2 torchvision → Google
-    python benchmarks/unitvis_quality.py --device cuda --imagenet-classes 50 --seeds 2 --steps 512   # the GPU row
+    python benchmarks/unitvis_quality.py --only imagenet --seeds 2 --steps 128   # the ImageNet row (~40 min on 2 CPU cores)
 
-The ImageNet row also renders the same classes, seeds and steps with torch-lucent (`pip install
---no-deps torch-lucent==0.1.8 kornia==0.4.1`; its row is left out without it) and judges both with
-Google's network: top-1 and top-5. Its classes are every (1000 / N)-th ImageNet class.
+The ImageNet row renders class images with diffprog's defaults for the network (visualize_unit.py's:
+128 px, 1/f exponent 1.25) and the same classes, seeds and steps with torch-lucent at its defaults
+(128 px; `pip install --no-deps torch-lucent==0.1.8 kornia==0.4.1`; its row is left out without
+it), and judges both with Google's network: top-1, top-5 and clipped pixels. Its classes are every
+(1000 / N)-th ImageNet class.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from diffprog.models.registry import ASSETS
 from diffprog.optvis import Fourier, RunSettings
 from diffprog.optvis.param import DECAY
 from diffprog.optvis.quality import class_transfer, judge_classes
+from diffprog.optvis.units import default_decay, default_size
 from measure import lucent_optvis
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "weights"
@@ -47,14 +50,18 @@ def imagenet_rows(args) -> list[str]:
     run = RunSettings(steps=args.steps, lr=0.05, device=args.device, progress=False)
     name = "ImageNet MobileNetV2 torchvision → Google"
     shape = f"{len(classes)} × {args.seeds}, {args.steps} steps"
+    decay = default_decay(spec.input_size) if args.decay is None else args.decay
+    size = default_size(spec.input_size)
     ours = class_transfer(source, judge, classes, range(args.seeds), input_spec=spec.input,
-                          param=Fourier(spec.input_size, decay=args.decay), run=run)
-    rows = [f"| {name}: diffprog | {shape} | {ours.rate:.1%} | {ours.top5_rate:.1%} |"]
+                          param=Fourier(size, decay=decay), run=run)
+    rows = [f"| {name}: diffprog ({size} px, decay {decay}) | {shape} | {ours.rate:.1%} | {ours.top5_rate:.1%} | "
+            f"{ours.clipped:.2%} |"]
     if lucent_optvis() is not None:
-        images = [lucent_class_images(source, classes, seed, args.steps, spec.input_size, args.device)
+        images = [lucent_class_images(source, classes, seed, args.steps, args.lucent_size, args.device)
                   for seed in range(args.seeds)]
         theirs = judge_classes(judge, images, classes, input_spec=spec.input, device=args.device)
-        rows.append(f"| {name}: torch-lucent | {shape} | {theirs.rate:.1%} | {theirs.top5_rate:.1%} |")
+        rows.append(f"| {name}: torch-lucent ({args.lucent_size} px) | {shape} | {theirs.rate:.1%} | "
+                    f"{theirs.top5_rate:.1%} | {theirs.clipped:.2%} |")
     return rows
 
 
@@ -63,27 +70,31 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--steps", type=int, default=256)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--decay", type=float, default=DECAY, help=f"Fourier 1/f exponent (default {DECAY})")
+    parser.add_argument("--decay", type=float, help=f"Fourier 1/f exponent (default {DECAY}; ImageNet row: "
+                        "visualize_unit.py's default for the network)")
+    parser.add_argument("--lucent-size", type=int, default=128, help="Lucent's image size (default 128, its own)")
     parser.add_argument("--imagenet-classes", type=int, default=50, help="ImageNet classes in its row (default 50)")
-    parser.add_argument("--only", choices=["imagenet"], help="run only this row")
+    parser.add_argument("--only", choices=["small", "imagenet"], help="run only these rows: the CIFAR and embedded "
+                        "pairs, or ImageNet's")
     args = parser.parse_args()
     pairs = []
-    if args.only is None and (SHARED / "cifar10-resnet" / "resnet20.th").exists():
+    if args.only != "imagenet" and (SHARED / "cifar10-resnet" / "resnet20.th").exists():
         cifar = SHARED / "cifar10-resnet"
         pairs.append(("CIFAR ResNet-20 → ResNet-32", load_model("cifar10-resnet20", cifar / "resnet20.th"),
                       load_model("cifar10-resnet32", cifar / "resnet32.th")[0]))
-    if args.only is None:
+    if args.only != "imagenet":
         pairs.append(("embedded seed 0 → seed 1", load_model("shapes-cnn"),
                       load_model("shapes-cnn", ASSETS / "shapes_cnn_seed1.pt")[0]))
-    print("| source → judge | classes × seeds | agreement | per class |\n|---|---|---:|---|")
+    if pairs:
+        print("| source → judge | classes × seeds | agreement | per class |\n|---|---|---:|---|")
     for name, (source, spec), judge in pairs:
         report = class_transfer(source, judge, range(len(spec.classes)), range(args.seeds), input_spec=spec.input,
-                                param=Fourier(2 * spec.input_size, decay=args.decay),
+                                param=Fourier(2 * spec.input_size, decay=DECAY if args.decay is None else args.decay),
                                 run=RunSettings(steps=args.steps, lr=0.05, device=args.device, progress=False))
         per_class = ", ".join(f"{c}: {r:.0%}" for c, r in zip(spec.classes, report.per_class))
         print(f"| {name} | {len(spec.classes)} × {args.seeds} | {report.rate:.1%} | {per_class} |")
-    if (SHARED / "imagenet" / "mobilenet_v2_google.pth").exists():
-        print("\n| source → judge: tool | classes × seeds | top-1 | top-5 |\n|---|---|---:|---:|")
+    if args.only != "small" and (SHARED / "imagenet" / "mobilenet_v2_google.pth").exists():
+        print("\n| source → judge: tool | classes × seeds | top-1 | top-5 | clipped pixels |\n|---|---|---:|---:|---:|")
         for row in imagenet_rows(args):
             print(row)
 

@@ -59,14 +59,35 @@ def test_dream_benchmark_prints_tiled_untiled_and_plain_rows():
     assert len(rows) == 3 and any(r.startswith("plain") for r in rows), rows
 
 
-@pytest.mark.skipif(not (ROOT.parent / "shared" / "weights" / "imagenet" / "mobilenet_v2_google.pth").exists(),
-                    reason="needs ../shared/weights/imagenet")
-def test_unitvis_quality_benchmark_prints_the_imagenet_row_with_top1_and_top5():
+needs_imagenet = pytest.mark.skipif(
+    not (ROOT.parent / "shared" / "weights" / "imagenet" / "mobilenet_v2_google.pth").exists(),
+    reason="needs ../shared/weights/imagenet")
+
+
+@needs_imagenet
+def test_unitvis_quality_benchmark_prints_the_imagenet_row_with_top1_top5_and_clipping():
     out = _run("benchmarks/unitvis_quality.py", "--only", "imagenet", "--imagenet-classes", "2", "--seeds", "1",
                "--steps", "2")
     rows = [line for line in out.splitlines() if line.startswith("| ImageNet")]
-    assert rows and rows[0].startswith("| ImageNet MobileNetV2 torchvision → Google: diffprog | 2 × 1, 2 steps |")
-    assert all(line.count("%") == 2 for line in rows)  # top-1 and top-5 (and Lucent's row when it is installed)
+    assert rows and rows[0].startswith("| ImageNet MobileNetV2 torchvision → Google: diffprog (128 px, decay 1.25) "
+                                       "| 2 × 1, 2 steps |")
+    assert all(line.count("%") == 3 for line in rows)  # top-1, top-5, clipped (and Lucent's row when installed)
+
+
+@needs_imagenet
+def test_imagenet_ablation_prints_a_row_per_variant_and_its_pictures(tmp_path):
+    out = _run("benchmarks/imagenet_ablation.py", "--variants", "diffprog", "decay-1.25-size-128", "--classes", "1",
+               "--steps", "1", "--lucent-sizes", "--out", str(tmp_path))
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "%" in line]
+    assert [r.split("|")[1].strip() for r in rows][:2] == ["diffprog before (decay 1.5, own transforms, 224 px)",
+                                                          "decay 1.25, 128 px"]
+    assert (tmp_path / "ablation.png").exists()
+
+
+@needs_imagenet
+def test_unitvis_benchmark_runs_the_real_mobilenet_on_class_logits():
+    out = _run("benchmarks/unitvis.py", "--model", "mobilenet_v2", "--batches", "1", "--steps", "2")
+    assert {"diffprog", "plain PyTorch"} <= set(_rows(out)), out
 
 
 def test_gpu_runbook_is_valid_bash():

@@ -104,3 +104,13 @@ def test_the_command_draws_a_users_function_and_names_what_is_wrong(tmp_path, ru
         code, _, err = run_tool("backprop", "--graph", "--function", spec, "--out", str(tmp_path / "bad"))
         assert code == 2 and message in err, err
     assert not (tmp_path / "bad").exists()
+
+
+def test_torch_fx_traces_each_diffprog_op_as_one_call():
+    from torch import fx
+
+    def f(x, w):
+        return ops.tanh(ops.linear(x, w)).sum()
+
+    called = [n.target for n in fx.symbolic_trace(f).graph.nodes if n.op == "call_function"]
+    assert called[:2] == [ops.linear, ops.tanh]

@@ -1,10 +1,11 @@
-"""Real ImageNet networks: DeepDream has a default layer for them, and dreams a real photo with the
-real MobileNetV2 (skips without ../shared)."""
+"""Real ImageNet networks: DeepDream has a default layer for them and dreams a real photo with the
+real MobileNetV2 (skips without ../shared); unit visualization has image defaults of their own."""
 from __future__ import annotations
 
 import json
 
 import pytest
+import torch
 import torchvision
 from PIL import Image
 
@@ -32,3 +33,22 @@ def test_mobilenet_dreams_a_real_photo_at_its_size_with_the_default_layer(tmp_pa
         assert dreamed.size == photo.size
     record = json.loads(out.with_suffix(".json").read_text())
     assert "features.14" in json.dumps(record)
+
+
+def test_imagenet_sized_networks_get_their_own_image_defaults(tmp_path, run_tool):
+    """A network that reads 224 px gets 128-px images with 1/f exponent 1.25 (what transfers best,
+    benchmarks/imagenet_ablation.py); the small embedded one keeps 64 px and 1.5."""
+    weights = tmp_path / "mobilenet_v2.pth"
+    torch.manual_seed(0)
+    torch.save(torchvision.models.mobilenet_v2().state_dict(), weights)
+    code, _, err = run_tool("visualize", "--model", "mobilenet_v2", "--weights", str(weights), "--units", "3",
+                            "--steps", "1", "--out", str(tmp_path / "v"))
+    assert code == 0, err
+    record = json.loads((tmp_path / "v" / "unit_0003.json").read_text())
+    assert (record["size"], record["decay"], record["input_size"]) == (128, 1.25, 224)
+    with Image.open(tmp_path / "v" / "unit_0003.png") as image:
+        assert image.size == (128, 128)
+    code, _, err = run_tool("visualize", "--units", "0", "--steps", "1", "--out", str(tmp_path / "e"))
+    assert code == 0, err
+    record = json.loads((tmp_path / "e" / "unit_0000.json").read_text())
+    assert (record["size"], record["decay"]) == (64, 1.5)

@@ -30,7 +30,7 @@ from diffprog.models import DEFAULT_MODEL, ModelError, load_model
 from diffprog.optvis import OUTPUT, LayerError, distributed, list_layers
 from diffprog.optvis.examples import photos_in, plot_examples, top_examples
 from diffprog.optvis.param import DECAY, PARAMETERIZATIONS, parameterization
-from diffprog.optvis.units import KINDS, layer_channels, visualize_units
+from diffprog.optvis.units import KINDS, LARGE_INPUT_DECAY, default_decay, default_size, layer_channels, visualize_units
 from diffprog.steps import exit_code
 
 
@@ -45,12 +45,13 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--objective", default="auto", choices=KINDS,
                    help="auto (default): logit for the output, channel mean for other layers")
     p.add_argument("--size", type=whole(8, 2048), help="image size in pixels (default: twice the model's input size, "
-                   "at most 224); the network sees its own input size")
+                   "at most 128: 128 for ImageNet networks); the network sees its own input size")
     add_step_options(p, steps=256, lr_help="default 0.05")
     p.add_argument("--param", default="fourier", choices=[k for k in PARAMETERIZATIONS if k != "generator"],
                    help="the image's spectrum (default), its pixels, or a drawing of solid shapes")
-    p.add_argument("--decay", type=real(0, 4), default=DECAY,
-                   help=f"Fourier 1/f exponent: higher is smoother (default {DECAY}; Lucid uses 1.0)")
+    p.add_argument("--decay", type=real(0, 4),
+                   help=f"Fourier 1/f exponent: higher is smoother (default {DECAY}, {LARGE_INPUT_DECAY} for networks "
+                   "that read ≥ 128 px such as ImageNet's; Lucid uses 1.0)")
     p.add_argument("--batch", type=whole(1, 4096), default=None,
                    help="units rendered together (default: 32 on CPU; on GPU as many as fit, found by probing)")
     add_seed_option(p, "seed; unit u's image uses seed·1000003 + u (default 0)")
@@ -85,8 +86,9 @@ def main(argv=None, prog: str | None = None) -> int:
             return 0
         channels = layer_channels(model.to(device), args.layer, spec.input_size, device)
         units = parse_units(args.units, channels, args.layer, spec.classes if args.layer == OUTPUT else ())
-        size = args.size or min(2 * spec.input_size, 224)
-        param = parameterization(args.param, size, decay=args.decay)
+        size = args.size or default_size(spec.input_size)
+        decay = default_decay(spec.input_size) if args.decay is None else args.decay
+        param = parameterization(args.param, size, decay=decay)
         run = run_settings(args, device)
         writable(args.out)
         if args.examples:
@@ -109,7 +111,7 @@ def main(argv=None, prog: str | None = None) -> int:
             return 0
     settings = {"model": args.model, "weights": args.weights or (str(spec.default_weights) if spec.default_weights else None),
                 "layer": args.layer, "objective": args.objective, "size": size, "input_size": spec.input_size,
-                "steps": args.steps, "lr": run.lr_for(param), "optimizer": args.optimizer, "param": args.param, "decay": args.decay,
+                "steps": args.steps, "lr": run.lr_for(param), "optimizer": args.optimizer, "param": args.param, "decay": decay,
                 "seed": args.seed, "device": str(device), "amp": args.amp, "compile": args.compile,
                 "processes": world,
                 "command": command_line()}

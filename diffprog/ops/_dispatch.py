@@ -11,10 +11,11 @@ from torch.overrides import handle_torch_function, has_torch_function
 
 
 def dispatches(op: Callable) -> Callable:
-    """`op`, offered first to any __torch_function__ override among its tensor arguments or modes."""
+    """`op`, offered first to any __torch_function__ override among its arguments (tensor
+    subclasses, torch.fx's tracing proxies) or modes."""
     @functools.wraps(op)
     def public(*args, **kwargs):
-        tensors = tuple(a for a in (*args, *kwargs.values()) if isinstance(a, torch.Tensor))
+        tensors = tuple(a for a in (*args, *kwargs.values()) if hasattr(type(a), "__torch_function__"))
         if has_torch_function(tensors):
             return handle_torch_function(public, tensors, *args, **kwargs)
         return op(*args, **kwargs)

@@ -30,6 +30,7 @@ from ..devices import as_device
 from ..imaging import InputSpec, resize
 from ..steps import StepLoop
 from . import objectives as obj
+from .fold import folded_batchnorm
 from .layers import forward_to, list_layers, resolve
 from .objectives import Objective
 from .render import frozen
@@ -117,7 +118,8 @@ def dream(model: nn.Module, image: torch.Tensor, objective: Objective, *, input_
     size). lr is the step in [0, 1] pixel units per step (gradients are normalized by their mean |g|).
     carry_detail=False is the naive variant that upsamples the previous octave's result instead
     of adding its detail to the sharper base (it loses the photo's fine detail; for comparison).
-    Ctrl-C stops early and returns the current dream at full size (interrupted=True).
+    Ctrl-C stops early and returns the current dream at full size (interrupted=True). Weights are
+    frozen and eval-mode BatchNorms folded into their convolutions for the run (fold.py).
     """
     at_least("octaves", octaves)
     at_least("steps", steps)
@@ -136,7 +138,7 @@ def dream(model: nn.Module, image: torch.Tensor, objective: Objective, *, input_
     model = model.to(device).eval()
     for layer in objective.layers:
         resolve(model, layer)
-    with frozen(model):
+    with frozen(model), folded_batchnorm(model, objective.layers):
         image = image.to(device)
         generator = torch.Generator().manual_seed(seed)
         gradient = _Gradient(model, objective, input_spec, tile, margin, jitter, generator)

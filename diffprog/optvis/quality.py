@@ -30,6 +30,14 @@ class TransferReport:
     per_class: list[float]
     predictions: list[list[int]]  # [seed][class]
     top5_rate: float  # fraction whose class is among the judge's five most likely
+    clipped: float  # share of channel values an 8-bit PNG stores as 0 or 255 (see clipped_share)
+
+
+def clipped_share(images: torch.Tensor) -> float:
+    """Share of the channel values of images in [0, 1] that an 8-bit PNG stores as 0 or 255:
+    saturated colours, where the gradient through the sigmoid has died."""
+    q = (images.clamp(0, 1) * 255).round()
+    return ((q == 0) | (q == 255)).float().mean().item()
 
 
 @torch.no_grad()
@@ -47,7 +55,8 @@ def judge_classes(judge: nn.Module, images: Sequence[torch.Tensor], classes: Seq
     hits = [[p == c for p, c in zip(row, classes)] for row in predictions]
     per_class = [sum(h[i] for h in hits) / len(hits) for i in range(len(classes))]
     total = len(hits) * len(classes)
-    return TransferReport(sum(map(sum, hits)) / total, per_class, predictions, sum(map(sum, top5)) / total)
+    return TransferReport(sum(map(sum, hits)) / total, per_class, predictions, sum(map(sum, top5)) / total,
+                          clipped_share(torch.cat([b.cpu() for b in images])))
 
 
 def class_transfer(source: nn.Module, judge: nn.Module, classes: Sequence[int], seeds: Sequence[int], *,

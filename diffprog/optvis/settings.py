@@ -27,7 +27,9 @@ class RunSettings:
     """steps: gradient steps. lr: the step size (None: the parameterization's own default, `param.lr`).
     optimizer: 'adam', or the lecture's 'sgd' / 'momentum' (α = 0.9). device: None for CUDA when
     available. amp: bfloat16 autocast for the network (None: on CUDA). nhwc: channels-last layout
-    (None: on CUDA). compile: a torch.compile mode for the cut model (None: eager, with hooks).
+    (None: on CUDA, and for networks that see ≥ 128 px). compile: a torch.compile mode for the
+    cut model (None: eager, with hooks). fold: fold eval-mode BatchNorms into the convolutions
+    before them (eager runs; same values up to rounding, faster).
     snapshot_every: keep the images every N steps (0: none). progress: show a progress bar."""
     steps: int = 256
     lr: float | None = None
@@ -36,6 +38,7 @@ class RunSettings:
     amp: bool | None = None
     nhwc: bool | None = None
     compile: str | None = None
+    fold: bool = True
     snapshot_every: int = 0
     progress: bool = True
 
