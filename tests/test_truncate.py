@@ -93,7 +93,7 @@ def test_a_failing_compiler_falls_back_to_eager_with_one_warning_and_the_same_im
         return run
     monkeypatch.setattr(torch, "compile", broken)
     net = load_model("shapes-cnn")[0]  # a fresh model: nothing compiled for it yet
-    eager = _render(net)
+    eager = _render(net, fold=False)  # the path it falls back to: eager, without folding (compiled runs never fold)
     with pytest.warns(UserWarning, match="no C\\+\\+ compiler found.*uncompiled"):
         fallen_back = _render(net, compile="default")
     torch.testing.assert_close(fallen_back.images, eager.images)

@@ -29,7 +29,7 @@ class RunSettings:
     available. amp: bfloat16 autocast for the network (None: on CUDA). nhwc: channels-last layout
     (None: on CUDA, and for networks that see ≥ 128 px). compile: a torch.compile mode for the
     cut model (None: eager, with hooks). fold: fold eval-mode BatchNorms into the convolutions
-    before them (eager runs; same values up to rounding, faster).
+    before them (eager float32 runs; same values up to rounding, faster).
     snapshot_every: keep the images every N steps (0: none). progress: show a progress bar."""
     steps: int = 256
     lr: float | None = None
