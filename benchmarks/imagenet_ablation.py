@@ -71,14 +71,8 @@ VARIANTS = {
 }
 
 
-@torch.no_grad()
-def mean_probability(judge, images: list[torch.Tensor], classes: list[int], spec) -> float:
-    probs = [judge(spec.prepare(b)).softmax(1)[torch.arange(len(classes)), classes].mean() for b in images]
-    return torch.stack(probs).mean().item()
-
-
-def row(label: str, report: TransferReport, probability: float) -> str:
-    return f"| {label} | {report.rate:.1%} | {report.top5_rate:.1%} | {probability:.3f} | {report.clipped:.2%} |"
+def row(label: str, report: TransferReport) -> str:
+    return f"| {label} | {report.rate:.1%} | {report.top5_rate:.1%} | {report.probability:.3f} | {report.clipped:.2%} |"
 
 
 def main() -> None:
@@ -107,7 +101,7 @@ def main() -> None:
                                   input_spec=spec.input, transforms=v.pipeline(), run=run).images
                   for seed in range(args.seeds)]
         report = judge_classes(judge, images, classes, input_spec=spec.input, device=args.device)
-        print(row(v.label, report, mean_probability(judge, images, classes, spec.input)), flush=True)
+        print(row(v.label, report), flush=True)
         sheets.append(resize(images[0][:8], 224))
         labels += [f"{v.label[:22]}: {c}" for c in classes[:8]]
     if lucent_optvis() is not None:
@@ -115,8 +109,7 @@ def main() -> None:
             images = [lucent_class_images(source, classes, seed, args.steps, size, args.device)
                       for seed in range(args.seeds)]
             report = judge_classes(judge, images, classes, input_spec=spec.input, device=args.device)
-            print(row(f"torch-lucent, {size} px", report, mean_probability(judge, images, classes, spec.input)),
-                  flush=True)
+            print(row(f"torch-lucent, {size} px", report), flush=True)
             sheets.append(resize(images[0][:8], 224))
             labels += [f"lucent {size}: {c}" for c in classes[:8]]
     out = Path(args.out)

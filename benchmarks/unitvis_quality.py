@@ -3,7 +3,7 @@ independently trained second network (agreement rate; aim ≥ 90%).
 
     python benchmarks/unitvis_quality.py            # CIFAR ResNet-20 → ResNet-32, embedded seed 0 → seed 1,
                                                     # and (with ../shared) ImageNet MobileNetV2 torchvision → Google
-    python benchmarks/unitvis_quality.py --only imagenet --seeds 2 --steps 128   # the ImageNet row (~40 min on 2 CPU cores)
+    python benchmarks/unitvis_quality.py --only imagenet --seeds 2 --steps 128   # the ImageNet row (~50 min on 2 CPU cores)
 
 The ImageNet row renders class images with diffprog's defaults for the network (visualize_unit.py's:
 128 px, 1/f exponent 1.25) and the same classes, seeds and steps with torch-lucent at its defaults
@@ -23,10 +23,15 @@ from diffprog.models.registry import ASSETS
 from diffprog.optvis import Fourier, RunSettings
 from diffprog.optvis.param import DECAY
 from diffprog.optvis.quality import class_transfer, judge_classes
-from diffprog.optvis.units import default_decay, default_size
+from diffprog.optvis.units import LARGE_INPUT_DECAY, default_decay, default_size
 from measure import lucent_optvis
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "weights"
+
+
+def default_param(input_size: int, decay: float | None) -> Fourier:
+    """visualize_unit.py's Fourier images for a network that reads input_size px (its decay unless given)."""
+    return Fourier(default_size(input_size), decay=default_decay(input_size) if decay is None else decay)
 
 
 def lucent_class_images(model: torch.nn.Module, classes: list[int], seed: int, steps: int, size: int,
@@ -50,11 +55,9 @@ def imagenet_rows(args) -> list[str]:
     run = RunSettings(steps=args.steps, lr=0.05, device=args.device, progress=False)
     name = "ImageNet MobileNetV2 torchvision → Google"
     shape = f"{len(classes)} × {args.seeds}, {args.steps} steps"
-    decay = default_decay(spec.input_size) if args.decay is None else args.decay
-    size = default_size(spec.input_size)
-    ours = class_transfer(source, judge, classes, range(args.seeds), input_spec=spec.input,
-                          param=Fourier(size, decay=decay), run=run)
-    rows = [f"| {name}: diffprog ({size} px, decay {decay}) | {shape} | {ours.rate:.1%} | {ours.top5_rate:.1%} | "
+    param = default_param(spec.input_size, args.decay)
+    ours = class_transfer(source, judge, classes, range(args.seeds), input_spec=spec.input, param=param, run=run)
+    rows = [f"| {name}: diffprog ({param.size} px, decay {param.decay}) | {shape} | {ours.rate:.1%} | {ours.top5_rate:.1%} | "
             f"{ours.clipped:.2%} |"]
     if lucent_optvis() is not None:
         images = [lucent_class_images(source, classes, seed, args.steps, args.lucent_size, args.device)
@@ -70,8 +73,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--steps", type=int, default=256)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--decay", type=float, help=f"Fourier 1/f exponent (default {DECAY}; ImageNet row: "
-                        "visualize_unit.py's default for the network)")
+    parser.add_argument("--decay", type=float, help=f"Fourier 1/f exponent (default: visualize_unit.py's for the "
+                        f"network, {DECAY} for the small ones, {LARGE_INPUT_DECAY} for ImageNet's)")
     parser.add_argument("--lucent-size", type=int, default=128, help="Lucent's image size (default 128, its own)")
     parser.add_argument("--imagenet-classes", type=int, default=50, help="ImageNet classes in its row (default 50)")
     parser.add_argument("--only", choices=["small", "imagenet"], help="run only these rows: the CIFAR and embedded "
@@ -89,7 +92,7 @@ def main() -> None:
         print("| source → judge | classes × seeds | agreement | per class |\n|---|---|---:|---|")
     for name, (source, spec), judge in pairs:
         report = class_transfer(source, judge, range(len(spec.classes)), range(args.seeds), input_spec=spec.input,
-                                param=Fourier(2 * spec.input_size, decay=DECAY if args.decay is None else args.decay),
+                                param=default_param(spec.input_size, args.decay),
                                 run=RunSettings(steps=args.steps, lr=0.05, device=args.device, progress=False))
         per_class = ", ".join(f"{c}: {r:.0%}" for c, r in zip(spec.classes, report.per_class))
         print(f"| {name} | {len(spec.classes)} × {args.seeds} | {report.rate:.1%} | {per_class} |")

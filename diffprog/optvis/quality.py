@@ -31,6 +31,7 @@ class TransferReport:
     predictions: list[list[int]]  # [seed][class]
     top5_rate: float  # fraction whose class is among the judge's five most likely
     clipped: float  # share of channel values an 8-bit PNG stores as 0 or 255 (see clipped_share)
+    probability: float  # the judge's mean probability of each image's class
 
 
 def clipped_share(images: torch.Tensor) -> float:
@@ -46,17 +47,18 @@ def judge_classes(judge: nn.Module, images: Sequence[torch.Tensor], classes: Seq
     """How `judge` reads class images: `images[seed]` is (len(classes), 3, H, W) in [0, 1], image i
     made for classes[i] (by any tool)."""
     judge = judge.eval().to(device)
-    predictions, top5 = [], []
+    predictions, top5, probabilities = [], [], []
     for batch in images:
         logits = judge(input_spec.prepare(batch.to(device)))
         predictions.append(logits.argmax(1).cpu().tolist())
+        probabilities.append(logits.softmax(1)[torch.arange(len(classes)), list(classes)].mean().item())
         ranked = logits.topk(min(5, logits.shape[1]), dim=1).indices.cpu()
         top5.append([c in row.tolist() for c, row in zip(classes, ranked)])
     hits = [[p == c for p, c in zip(row, classes)] for row in predictions]
     per_class = [sum(h[i] for h in hits) / len(hits) for i in range(len(classes))]
     total = len(hits) * len(classes)
     return TransferReport(sum(map(sum, hits)) / total, per_class, predictions, sum(map(sum, top5)) / total,
-                          clipped_share(torch.cat([b.cpu() for b in images])))
+                          clipped_share(torch.cat([b.cpu() for b in images])), sum(probabilities) / len(probabilities))
 
 
 def class_transfer(source: nn.Module, judge: nn.Module, classes: Sequence[int], seeds: Sequence[int], *,
