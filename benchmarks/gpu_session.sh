@@ -5,6 +5,11 @@
 #   bash benchmarks/gpu_session.sh checks   # DeepDream benchmark, CUDA op tests and checks, ops table
 #   bash benchmarks/gpu_session.sh engine   # unit visualization (AMP fidelity, batches 1/32/256), CLIP
 #   bash benchmarks/gpu_session.sh          # both, one after the other
+#   bash benchmarks/gpu_session.sh quality  # the ImageNet quality row at Lucent's default 512 steps
+#
+# The quality part needs the two MobileNetV2s of ../shared, which the device machine lacks: copy
+# them into the checkout's ignored shared/ first (the device tool sends shared/ along):
+#   mkdir -p shared/weights/imagenet && cp ../shared/weights/imagenet/*.pth shared/weights/imagenet/
 #
 # Two parts, because one device command may run 10 minutes at most; each check has its own time
 # limit so one that hangs cannot eat the others' time.
@@ -51,5 +56,9 @@ if [ "$part" = engine ] || [ "$part" = all ]; then
   # MobileNetV2 (random init here: the device machine has no ../shared; the speed is the same)
   check unitvis_mobilenet_cuda.md 150 python3 benchmarks/unitvis.py --device cuda --model mobilenet_v2 --steps 64 \
     --batches 1 16
+fi
+if [ "$part" = quality ]; then
+  check unitvis_quality_imagenet_512.md 560 python3 benchmarks/unitvis_quality.py --only imagenet --seeds 2 \
+    --steps 512 --device cuda
 fi
 tail -n 12 "$OUT"/*.md "$OUT"/*.txt 2>/dev/null

@@ -2,6 +2,9 @@
 
     python benchmarks/imagenet_ablation.py                        # every variant and Lucent, 24 classes × 1 seed, 128 steps
     python benchmarks/imagenet_ablation.py --variants decay-1 lucent-transforms --classes 16
+    python benchmarks/imagenet_ablation.py --classes 50 --first 10 --variants now-strong now-flip --lucent-sizes 128
+
+(--first 10: classes none of which is in unitvis_quality.py's row, to choose defaults that row then tests.)
 
 Class images of the torchvision MobileNetV2 (../shared/weights/imagenet), judged by Google's
 independently trained MobileNetV2 (top-1, top-5, the judge's mean probability of the class), with
@@ -13,7 +16,7 @@ to stdout and `ablation.png` (the first classes of each variant, side by side) t
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -23,7 +26,7 @@ from diffprog.io import contact_sheet, save_image
 from diffprog.models import load_model
 from diffprog.optvis import Fourier, RunSettings
 from diffprog.optvis.quality import TransferReport, judge_classes
-from diffprog.optvis.transforms import Pad, RandomAffine, standard_transforms
+from diffprog.optvis.transforms import Pad, RandomAffine, class_transforms, standard_transforms
 from diffprog.optvis.units import visualize_units
 from measure import lucent_optvis
 from unitvis_quality import SHARED, lucent_class_images
@@ -41,18 +44,39 @@ def strong_transforms(size: int) -> list:
     return [Pad(2 * unit), RandomAffine(translate=2 * unit, scale=(0.8, 1.2), degrees=15), RandomAffine(translate=unit)]
 
 
+def flip_transforms(size: int) -> list:
+    """diffprog's standard set with a horizontal flip half the time."""
+    unit = max(1, size // 32)
+    return [Pad(2 * unit), RandomAffine(translate=2 * unit, scale=(0.95, 1.05), degrees=10, flip=0.5),
+            RandomAffine(translate=unit)]
+
+
+class PixelNoise:
+    """Gaussian noise of std `std` (in [0, 1] pixel units) added to every pixel at every step."""
+
+    def __init__(self, std: float):
+        self.std = std
+
+    def __call__(self, images: torch.Tensor, rng) -> torch.Tensor:
+        noise = torch.stack([torch.randn(images.shape[1:], generator=g) for g in rng.generators])
+        return images + self.std * noise.to(images.device, images.dtype)
+
+
 @dataclass(frozen=True)
 class Variant:
     label: str
     size: int = 224
     decay: float = 1.5
-    transforms: str = "standard"  # standard | lucent | strong
+    transforms: str = "standard"  # standard | lucent | strong | flip | class
     lr: float = 0.05
-    extra: dict = field(default_factory=dict)
+    kind: str = "logit"  # the objective: logit | log-prob
+    noise: float = 0.0
 
     def pipeline(self) -> list:
-        return {"standard": standard_transforms, "lucent": lambda s: lucent_transforms(),
-                "strong": strong_transforms}[self.transforms](self.size)
+        chosen = {"standard": standard_transforms, "lucent": lambda s: lucent_transforms(),
+                  "strong": strong_transforms, "flip": flip_transforms,
+                  "class": class_transforms}[self.transforms](self.size)
+        return chosen + [PixelNoise(self.noise)] if self.noise else chosen
 
 
 VARIANTS = {
@@ -68,6 +92,19 @@ VARIANTS = {
     "decay-1-size-128-strong": Variant("decay 1.0, 128 px + wider zoom", decay=1.0, size=128, transforms="strong"),
     "decay-1.25-size-128": Variant("decay 1.25, 128 px", decay=1.25, size=128),
     "size-96": Variant("96 px, upsampled to 224", size=96),
+    # one change from the defaults this issue chose (128 px, decay 1.25)
+    "now-size-112": Variant("112 px", size=112, decay=1.25),
+    "now-size-160": Variant("160 px", size=160, decay=1.25),
+    "now-decay-1.35": Variant("128 px, decay 1.35", size=128, decay=1.35),
+    "now-decay-1.15": Variant("128 px, decay 1.15", size=128, decay=1.15),
+    "now-lr-0.1": Variant("128 px, decay 1.25, Adam 0.1", size=128, decay=1.25, lr=0.1),
+    "now-log-prob": Variant("128 px, decay 1.25, log p(class)", size=128, decay=1.25, kind="log-prob"),
+    "now-strong": Variant("128 px, decay 1.25, wider zoom", size=128, decay=1.25, transforms="strong"),
+    "now-flip": Variant("128 px, decay 1.25, flips", size=128, decay=1.25, transforms="flip"),
+    "now-strong-flip": Variant("128 px, decay 1.25, wider zoom + flips", size=128, decay=1.25, transforms="class"),
+    "now-lr-0.03": Variant("128 px, decay 1.25, Adam 0.03", size=128, decay=1.25, lr=0.03),
+    "now-noise-0.05": Variant("128 px, decay 1.25, pixel noise σ 0.05", size=128, decay=1.25, noise=0.05),
+    "now-noise-0.1": Variant("128 px, decay 1.25, pixel noise σ 0.1", size=128, decay=1.25, noise=0.1),
 }
 
 
@@ -77,8 +114,10 @@ def row(label: str, report: TransferReport) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--variants", nargs="*", choices=list(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--classes", type=int, default=24, help="every (1000/N)-th ImageNet class (default 24)")
+    parser.add_argument("--first", type=int, default=0,
+                        help="the first class (default 0; e.g. 10 for classes disjoint from unitvis_quality's row)")
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--steps", type=int, default=128)
     parser.add_argument("--lucent-sizes", type=int, nargs="*", default=[128, 224],
@@ -90,14 +129,15 @@ def main() -> None:
     source, spec = load_model("mobilenet_v2", folder / "mobilenet_v2_torchvision.pth")
     judge, _ = load_model("mobilenet_v2", folder / "mobilenet_v2_google.pth")
     judge.eval()
-    classes = list(range(0, 1000, 1000 // args.classes))[:args.classes]
-    print(f"{len(classes)} classes × {args.seeds} seeds, {args.steps} steps; judge: Google's MobileNetV2\n")
+    classes = list(range(args.first, 1000, 1000 // args.classes))[:args.classes]
+    print(f"{len(classes)} classes (every {1000 // args.classes}th from {args.first}) × {args.seeds} seeds, "
+          f"{args.steps} steps; judge: Google's MobileNetV2\n")
     print("| variant | top-1 | top-5 | judge's p(class) | clipped pixels |\n|---|---:|---:|---:|---:|", flush=True)
     sheets, labels = [], []
     for key in args.variants:
         v = VARIANTS[key]
         run = RunSettings(steps=args.steps, lr=v.lr, device=args.device, progress=False)
-        images = [visualize_units(source, "output", classes, seed=seed, param=Fourier(v.size, decay=v.decay),
+        images = [visualize_units(source, "output", classes, kind=v.kind, seed=seed, param=Fourier(v.size, decay=v.decay),
                                   input_spec=spec.input, transforms=v.pipeline(), run=run).images
                   for seed in range(args.seeds)]
         report = judge_classes(judge, images, classes, input_spec=spec.input, device=args.device)

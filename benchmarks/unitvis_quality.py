@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from diffprog.models import load_model
@@ -26,7 +27,15 @@ from diffprog.optvis.quality import class_transfer, judge_classes
 from diffprog.optvis.units import LARGE_INPUT_DECAY, default_decay, default_size
 from measure import lucent_optvis
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "weights"
+
+def shared_weights(root: Path = Path(__file__).resolve().parents[1]) -> Path:
+    """../shared/weights beside the checkout, else shared/weights inside it (where the device tool
+    carries the files it needs for a GPU run)."""
+    beside = root.parent / "shared" / "weights"
+    return beside if beside.is_dir() else root / "shared" / "weights"
+
+
+SHARED = shared_weights()
 
 
 def default_param(input_size: int, decay: float | None) -> Fourier:
@@ -40,6 +49,7 @@ def lucent_class_images(model: torch.nn.Module, classes: list[int], seed: int, s
     0.05, ImageNet normalization) maximizing each class logit: (len(classes), 3, size, size) in [0, 1]."""
     objectives, param, render = lucent_optvis()
     torch.manual_seed(seed)
+    np.random.seed(seed)  # Lucent's jitter, scale and rotation draw from NumPy's global generator
     model = model.to(device).eval()
     objective = sum(objectives.channel("classifier_1", c, batch=i) for i, c in enumerate(classes))
     images = render.render_vis(model, objective, param_f=lambda: param.image(size, batch=len(classes)),
@@ -57,7 +67,7 @@ def imagenet_rows(args) -> list[str]:
     shape = f"{len(classes)} × {args.seeds}, {args.steps} steps"
     param = default_param(spec.input_size, args.decay)
     ours = class_transfer(source, judge, classes, range(args.seeds), input_spec=spec.input, param=param, run=run)
-    rows = [f"| {name}: diffprog ({param.size} px, decay {param.decay}) | {shape} | {ours.rate:.1%} | {ours.top5_rate:.1%} | "
+    rows = [f"| {name}: diffprog ({param.size} px, decay {param.decay}, class transforms) | {shape} | {ours.rate:.1%} | {ours.top5_rate:.1%} | "
             f"{ours.clipped:.2%} |"]
     if lucent_optvis() is not None:
         images = [lucent_class_images(source, classes, seed, args.steps, args.lucent_size, args.device)

@@ -69,18 +69,22 @@ def test_unitvis_quality_benchmark_prints_the_imagenet_row_with_top1_top5_and_cl
     out = _run("benchmarks/unitvis_quality.py", "--only", "imagenet", "--imagenet-classes", "2", "--seeds", "1",
                "--steps", "2")
     rows = [line for line in out.splitlines() if line.startswith("| ImageNet")]
-    assert rows and rows[0].startswith("| ImageNet MobileNetV2 torchvision → Google: diffprog (128 px, decay 1.25) "
-                                       "| 2 × 1, 2 steps |")
+    assert rows and rows[0].startswith("| ImageNet MobileNetV2 torchvision → Google: diffprog (128 px, decay 1.25, class "
+                                       "transforms) | 2 × 1, 2 steps |")
     assert all(line.count("%") == 3 for line in rows)  # top-1, top-5, clipped (and Lucent's row when installed)
 
 
 @needs_imagenet
 def test_imagenet_ablation_prints_a_row_per_variant_and_its_pictures(tmp_path):
-    out = _run("benchmarks/imagenet_ablation.py", "--variants", "diffprog", "decay-1.25-size-128", "--classes", "1",
-               "--steps", "1", "--lucent-sizes", "--out", str(tmp_path))
+    out = _run("benchmarks/imagenet_ablation.py", "--variants", "diffprog", "decay-1.25-size-128", "now-strong-flip",
+               "now-noise-0.05", "now-log-prob", "--classes", "1", "--first", "10", "--steps", "1",
+               "--lucent-sizes", "--out", str(tmp_path))
+    assert "1 classes (every 1000th from 10)" in out
     rows = [line for line in out.splitlines() if line.startswith("| ") and "%" in line]
-    assert [r.split("|")[1].strip() for r in rows][:2] == ["diffprog before (decay 1.5, own transforms, 224 px)",
-                                                          "decay 1.25, 128 px"]
+    assert [r.split("|")[1].strip() for r in rows] == [
+        "diffprog before (decay 1.5, own transforms, 224 px)", "decay 1.25, 128 px",
+        "128 px, decay 1.25, wider zoom + flips", "128 px, decay 1.25, pixel noise σ 0.05",
+        "128 px, decay 1.25, log p(class)"]
     assert (tmp_path / "ablation.png").exists()
 
 
@@ -93,3 +97,13 @@ def test_unitvis_benchmark_runs_the_real_mobilenet_on_class_logits():
 def test_gpu_runbook_is_valid_bash():
     done = subprocess.run(["bash", "-n", "benchmarks/gpu_session.sh"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_quality_benchmarks_find_shared_weights_beside_the_checkout_or_carried_inside_it(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    from unitvis_quality import shared_weights
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    assert shared_weights(checkout) == checkout / "shared" / "weights"  # the device machine: no ../shared
+    (tmp_path / "shared" / "weights").mkdir(parents=True)
+    assert shared_weights(checkout) == tmp_path / "shared" / "weights"

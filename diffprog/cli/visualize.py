@@ -30,7 +30,8 @@ from diffprog.models import DEFAULT_MODEL, ModelError, load_model
 from diffprog.optvis import OUTPUT, LayerError, distributed, list_layers
 from diffprog.optvis.examples import photos_in, plot_examples, top_examples
 from diffprog.optvis.param import DECAY, PARAMETERIZATIONS, parameterization
-from diffprog.optvis.units import KINDS, LARGE_INPUT_DECAY, default_decay, default_size, layer_channels, visualize_units
+from diffprog.optvis.units import (KINDS, LARGE_INPUT_DECAY, default_decay, default_size, default_transforms,
+                                   layer_channels, visualize_units)
 from diffprog.steps import exit_code
 
 
@@ -112,6 +113,8 @@ def main(argv=None, prog: str | None = None) -> int:
     settings = {"model": args.model, "weights": args.weights or (str(spec.default_weights) if spec.default_weights else None),
                 "layer": args.layer, "objective": args.objective, "size": size, "input_size": spec.input_size,
                 "steps": args.steps, "lr": run.lr_for(param), "optimizer": args.optimizer, "param": args.param, "decay": decay,
+                "transforms": "standard_transforms" if default_transforms(args.objective, args.layer, param, spec.input)
+                is None else "class_transforms",
                 "seed": args.seed, "device": str(device), "amp": args.amp, "compile": args.compile,
                 "processes": world,
                 "command": command_line()}

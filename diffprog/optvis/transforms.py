@@ -84,3 +84,14 @@ def standard_transforms(size: int) -> list:
     unit = max(1, size // 32)
     return [Pad(2 * unit), RandomAffine(translate=2 * unit, scale=(0.95, 1.05), degrees=10),
             RandomAffine(translate=unit)]
+
+
+def class_transforms(size: int) -> list:
+    """The robustness set for class images of networks that read ≥ 128 px (ImageNet's): the
+    standard one with scale 0.8–1.2, rotation ±15° and a mirror half the time — a class looks the
+    same mirrored, a channel need not, so channel images keep the standard set. Measured on 50
+    held-out ImageNet classes (benchmarks/imagenet_ablation.py, MobileNetV2 torchvision → Google):
+    the judge's mean p(class) 0.81 → 0.90, top-1 90% → 94%."""
+    unit = max(1, size // 32)
+    return [Pad(2 * unit), RandomAffine(translate=2 * unit, scale=(0.8, 1.2), degrees=15, flip=0.5),
+            RandomAffine(translate=unit)]

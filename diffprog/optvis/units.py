@@ -15,6 +15,7 @@ from .layers import OUTPUT, LayerError, resolve
 from .param import DECAY, Fourier, Parameterization
 from .render import RenderResult, layer_infos, render
 from .settings import RunSettings
+from .transforms import class_transforms
 
 KINDS = ("auto", "channel", "neuron", "logit", "log-prob")
 #: The largest image side a unit visualization makes by default; a larger network input upsamples it.
@@ -46,10 +47,24 @@ def unit_seed(seed: int, unit: int) -> int:
     return seed * 1_000_003 + unit
 
 
+def resolved_kind(kind: str, layer: str) -> str:
+    """The objective kind 'auto' stands for: logit for the output layer, channel otherwise."""
+    if kind == "auto":
+        return "logit" if layer == OUTPUT else "channel"
+    return kind
+
+
+def default_transforms(kind: str, layer: str, param: Parameterization, input_spec: InputSpec | None) -> list | None:
+    """class_transforms for class images (logit or log-prob) of a network that reads ≥ MAX_SIZE px;
+    otherwise None (render's standard set)."""
+    if input_spec is not None and input_spec.size >= MAX_SIZE and resolved_kind(kind, layer) in ("logit", "log-prob"):
+        return class_transforms(param.size)
+    return None
+
+
 def make_objective(kind: str, layer: str, units: Sequence[int]) -> obj.Objective:
     """The per-image objective for these units: logit for the output layer, channel otherwise."""
-    if kind == "auto":
-        kind = "logit" if layer == OUTPUT else "channel"
+    kind = resolved_kind(kind, layer)
     if kind == "channel":
         return obj.channel(layer, list(units))
     if kind == "neuron":
@@ -86,11 +101,15 @@ def visualize_units(model: nn.Module, layer: str, units: Sequence[int], *, kind:
     """Render one image per unit (see render for param, input_spec, transforms, run), `batch` units
     per run; the result stacks them in `units` order. param=None: Fourier images of
     default_size(input_spec.size) px with default_decay (64 px, DECAY without an input_spec).
+    transforms=None: class_transforms for the class images of networks that read ≥ MAX_SIZE px
+    (default_transforms), render's standard set otherwise.
 
     batch=None: 32 on the CPU; on a GPU, all units (at most 256) at once, halved for as long as a
     run does not fit in memory (with a message each time) instead of failing."""
     if param is None:
         param = Fourier(default_size(input_spec.size), decay=default_decay(input_spec.size)) if input_spec else Fourier()
+    if transforms is None:
+        transforms = default_transforms(kind, layer, param, input_spec)
     if not units:
         return RenderResult(torch.empty(0, 3, param.size, param.size), [], {}, False)
     device = as_device(run.device)
