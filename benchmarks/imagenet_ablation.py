@@ -130,7 +130,7 @@ def main() -> None:
     judge, _ = load_model("mobilenet_v2", folder / "mobilenet_v2_google.pth")
     judge.eval()
     classes = list(range(args.first, 1000, 1000 // args.classes))[:args.classes]
-    print(f"{len(classes)} classes (every {1000 // args.classes}th from {args.first}) × {args.seeds} seeds, "
+    print(f"{len(classes)} classes (from {args.first}, every {1000 // args.classes}) × {args.seeds} seeds, "
           f"{args.steps} steps; judge: Google's MobileNetV2\n")
     print("| variant | top-1 | top-5 | judge's p(class) | clipped pixels |\n|---|---:|---:|---:|---:|", flush=True)
     sheets, labels = [], []

@@ -79,7 +79,7 @@ def test_imagenet_ablation_prints_a_row_per_variant_and_its_pictures(tmp_path):
     out = _run("benchmarks/imagenet_ablation.py", "--variants", "diffprog", "decay-1.25-size-128", "now-strong-flip",
                "now-noise-0.05", "now-log-prob", "--classes", "1", "--first", "10", "--steps", "1",
                "--lucent-sizes", "--out", str(tmp_path))
-    assert "1 classes (every 1000th from 10)" in out
+    assert "1 classes (from 10, every 1000)" in out
     rows = [line for line in out.splitlines() if line.startswith("| ") and "%" in line]
     assert [r.split("|")[1].strip() for r in rows] == [
         "diffprog before (decay 1.5, own transforms, 224 px)", "decay 1.25, 128 px",
