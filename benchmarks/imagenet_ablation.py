@@ -40,15 +40,12 @@ def lucent_transforms() -> list:
 
 def strong_transforms(size: int) -> list:
     """diffprog's standard set with a wider zoom (0.8–1.2) and ±15°."""
-    unit = max(1, size // 32)
-    return [Pad(2 * unit), RandomAffine(translate=2 * unit, scale=(0.8, 1.2), degrees=15), RandomAffine(translate=unit)]
+    return standard_transforms(size, scale=(0.8, 1.2), degrees=15)
 
 
 def flip_transforms(size: int) -> list:
     """diffprog's standard set with a horizontal flip half the time."""
-    unit = max(1, size // 32)
-    return [Pad(2 * unit), RandomAffine(translate=2 * unit, scale=(0.95, 1.05), degrees=10, flip=0.5),
-            RandomAffine(translate=unit)]
+    return standard_transforms(size, flip=0.5)
 
 
 class PixelNoise:
